@@ -1,0 +1,27 @@
+# tscgraph — the two commands of the quick start are `make serve` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install setup serve test clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tscgraph needs Python 3.11 or later"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create the virtual environment and install tscgraph
+
+setup: install     ## install the ontology into the store; load the bundled data if the store is empty
+	$(BIN)/tscgraph setup
+
+serve: setup       ## set everything up and run the server on 127.0.0.1:8000
+	$(BIN)/tscgraph serve
+
+test: install      ## set everything up and run the test suite
+	$(BIN)/python -m pytest
+
+clean:             ## remove the virtual environment and the default store
+	rm -rf $(VENV) var

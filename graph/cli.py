@@ -1,0 +1,264 @@
+"""The ``tscgraph`` command.
+
+Exit codes (as pySHACL's): 0 success; 1 the data violates the shapes (nothing written);
+2 unreadable input, bad arguments or an unusable store (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from graph import __version__
+from graph.loading import LoadRefused, check_files, load_files, setup_store, stderr_progress
+from graph.namespaces import namespace_manager
+from graph.queries import QueryCatalogueError, load_catalogue, resolve_query
+from graph.results import to_csv, to_json, to_table, to_tsv
+from graph.settings import Settings, SettingsError, load_settings
+from graph.stats import store_stats
+from graph.store import QuerySyntaxError, StoreError, open_store
+from graph.validation import Validator, merge_reports
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+
+
+class CliError(Exception):
+    """Reported as ``tscgraph: <message>`` with exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tscgraph",
+        description="Linked-data knowledge graph for technical and scientific cooperation under the CBD.",
+    )
+    parser.add_argument("--version", action="version", version=f"tscgraph {__version__}")
+    parser.add_argument("--config", help="TOML configuration file (default: $TSCGRAPH_CONFIG)")
+    parser.add_argument("--store", dest="store_dir", help="store directory (setting store_dir)")
+    parser.add_argument("--base", dest="base_iri", help="base IRI of local records (setting base_iri)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("setup", help="install the ontology and vocabularies; load the bundled data into an empty store")
+    p.add_argument("--reload-data", action="store_true", help="replace the local graph with the bundled data")
+
+    p = sub.add_parser("load", help="validate RDF files, then load them all in one transaction (or nothing)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--graph", help="target named graph IRI (default: the local graph)")
+    p.add_argument("--replace", action="store_true", help="replace the target graph instead of adding to it")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (trusted bulk dumps only)")
+    _report_options(p)
+
+    p = sub.add_parser("validate", help="validate RDF files against the shapes (writes nothing)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _report_options(p)
+
+    p = sub.add_parser("query", help="run a named query or a .rq file")
+    p.add_argument("query", metavar="QUERY_FILE|NAME")
+    p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a query parameter")
+
+    sub.add_parser("queries", help="list the named queries")
+
+    p = sub.add_parser("dump", help="write every quad of the store")
+    p.add_argument("--format", choices=["nquads", "trig"], default="nquads")
+    p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+
+    sub.add_parser("stats", help="triples per named graph and instances per class")
+
+    p = sub.add_parser("serve", help="run the web server (production WSGI server, gunicorn)")
+    p.add_argument("--host", help="address to listen on (setting host)")
+    p.add_argument("--port", type=int, help="port to listen on (setting port)")
+    return parser
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["text", "json", "turtle"], default="text", help="report format")
+    p.add_argument("--lang", choices=["en", "fr"], help="language of the messages (default: setting default_lang)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(
+            args.config,
+            overrides={
+                "store_dir": args.store_dir,
+                "base_iri": args.base_iri,
+                "host": getattr(args, "host", None),
+                "port": getattr(args, "port", None),
+            },
+        )
+        return COMMANDS[args.command](args, settings)
+    except (CliError, SettingsError, StoreError, QueryCatalogueError) as exc:
+        print(f"tscgraph: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _validator(settings: Settings) -> Validator:
+    return Validator.from_paths(settings.shapes_dir, settings.ontology_dir)
+
+
+def _print_report(checks, args, settings: Settings) -> None:
+    lang = args.lang or settings.default_lang
+    reports = [c.report for c in checks if c.report is not None]
+    if args.format == "json":
+        import json
+
+        print(json.dumps(
+            {
+                "conforms": all(c.ok for c in checks),
+                "files": [
+                    {"file": str(c.path), "error": c.error, **(c.report.to_dict(lang) if c.report else {})}
+                    for c in checks
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        ))
+    elif args.format == "turtle":
+        for c in checks:
+            if c.error:
+                print(f"# {c.error}", file=sys.stderr)
+        print(merge_reports(reports).to_turtle() if reports else "")
+    else:
+        for c in checks:
+            print(f"{c.path}: {c.error}" if c.error else c.report.to_text(lang, label=str(c.path)) if c.report else "")
+
+
+def cmd_validate(args, settings: Settings) -> int:
+    checks = check_files(args.files, settings.base_iri, _validator(settings))
+    _print_report(checks, args, settings)
+    if any(c.error for c in checks):
+        return EXIT_INPUT
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_VIOLATIONS
+
+
+def cmd_load(args, settings: Settings) -> int:
+    validator = None if args.no_validate else _validator(settings)
+    if validator is None:
+        print("tscgraph: warning: loading without validation", file=sys.stderr)
+    graph = args.graph or settings.local_graph
+    with open_store(settings) as store:
+        try:
+            written, checks = load_files(
+                store, args.files, graph, base_iri=settings.base_iri, validator=validator,
+                replace=args.replace, progress=stderr_progress,
+            )
+        except LoadRefused as refused:
+            _print_report(refused.checks, args, settings)
+            print("tscgraph: nothing was written", file=sys.stderr)
+            return refused.exit_code
+    if args.format == "text":
+        for c in checks:
+            if c.report is not None and c.report.results:
+                print(c.report.to_text(args.lang or settings.default_lang, label=str(c.path)))
+    print(f"loaded {written} triples from {len(checks)} file(s) into <{graph}>", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_setup(args, settings: Settings) -> int:
+    with open_store(settings) as store:
+        try:
+            setup_store(store, settings, _validator(settings), reload_data=args.reload_data, progress=stderr_progress)
+        except LoadRefused as refused:
+            for c in refused.checks:
+                if not c.ok:
+                    print(c.error or c.report.to_text(settings.default_lang, label=str(c.path)), file=sys.stderr)  # type: ignore[union-attr]
+            print("tscgraph: the bundled data was not loaded", file=sys.stderr)
+            return refused.exit_code
+        print(f"store ready at {settings.store_dir}: {store.count()} quads", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_query(args, settings: Settings) -> int:
+    catalogue = load_catalogue(settings.queries_dir)
+    try:
+        named = resolve_query(catalogue, args.query)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.query}: {exc.strerror}") from None
+    values = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--param needs NAME=VALUE, got {item!r}")
+        values[name] = value
+    with open_store(settings) as store:
+        try:
+            result = store.query(named.text, bindings=named.bindings(values))
+        except QuerySyntaxError as exc:
+            raise CliError(f"{named.path}: SPARQL syntax error: {exc}") from None
+        if result.kind == "graph":
+            from graph.namespaces import bind_prefixes
+
+            fmt = {"json": "json-ld", "csv": "nt", "tsv": "nt"}.get(args.format, "turtle")
+            sys.stdout.write(bind_prefixes(result.graph()).serialize(format=fmt))
+            return EXIT_OK
+        if result.kind == "ask":
+            print(to_json(result) if args.format == "json" else ("true" if result.boolean else "false"))
+            return EXIT_OK
+        if args.format == "json":
+            sys.stdout.write(to_json(result) + "\n")
+        elif args.format == "csv":
+            sys.stdout.write(to_csv(result.variables, result.rows))
+        elif args.format == "tsv":
+            sys.stdout.write(to_tsv(result.variables, result.rows))
+        else:
+            print(to_table(result.variables, list(result.rows), namespace_manager()))
+    return EXIT_OK
+
+
+def cmd_queries(args, settings: Settings) -> int:
+    for q in load_catalogue(settings.queries_dir).values():
+        params = ", ".join(f"{p.name}={p.default}" for p in q.params)
+        print(f"{q.name}: {q.summary}" + (f" [{params}]" if params else ""))
+    return EXIT_OK
+
+
+def cmd_dump(args, settings: Settings) -> int:
+    with open_store(settings) as store:
+        if args.output:
+            tmp = args.output.with_name(args.output.name + ".partial")
+            try:
+                with open(tmp, "wb") as out:
+                    store.export(out, args.format)
+                tmp.replace(args.output)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+        else:
+            store.export(sys.stdout.buffer, args.format)
+            sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def cmd_stats(args, settings: Settings) -> int:
+    with open_store(settings) as store:
+        stats = store_stats(store)
+    print(to_table(["graph", "triples"], stats.graphs, namespace_manager()))
+    print()
+    print(to_table(["class", "instances"], stats.classes, namespace_manager()))
+    return EXIT_OK
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from graph.serve import run_server
+
+    return run_server(settings, config_file=args.config)
+
+
+COMMANDS = {
+    "setup": cmd_setup,
+    "load": cmd_load,
+    "validate": cmd_validate,
+    "query": cmd_query,
+    "queries": cmd_queries,
+    "dump": cmd_dump,
+    "stats": cmd_stats,
+    "serve": cmd_serve,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""Checked loading: read every file, validate every file, then write all of them at once — or nothing.
+
+The CLI, ``setup`` and (later) the loaders share this path, so no route into the store skips
+validation by accident. ``validate=False`` exists for trusted bulk dumps and says so loudly.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rdflib import Graph
+
+from graph.rdfio import RdfReadError, read_rdf
+from graph.settings import Settings
+from graph.store import Store
+from graph.validation import ValidationReport, Validator, read_turtle_dir
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FileCheck:
+    """One file's outcome: its triples, or why it could not be read, and its validation report."""
+
+    path: Path
+    graph: Graph | None = None
+    error: str | None = None
+    report: ValidationReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and (self.report is None or self.report.conforms)
+
+
+class LoadRefused(Exception):
+    """Nothing was written. ``exit_code`` is 2 for unreadable input, 1 for violations."""
+
+    def __init__(self, exit_code: int, checks: list[FileCheck]) -> None:
+        super().__init__("load refused")
+        self.exit_code = exit_code
+        self.checks = checks
+
+
+def stderr_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def quiet(_message: str) -> None:
+    return None
+
+
+def check_files(
+    paths: Sequence[Path],
+    base_iri: str,
+    validator: Validator | None,
+    progress: Progress = quiet,
+) -> list[FileCheck]:
+    """Read and (unless ``validator`` is None) validate each file; never raises on bad input."""
+    checks = []
+    for number, path in enumerate(paths, 1):
+        check = FileCheck(Path(path))
+        started = time.monotonic()
+        try:
+            check.graph = read_rdf(path, base_iri)
+        except RdfReadError as exc:
+            check.error = str(exc)
+            progress(f"[{number}/{len(paths)}] {path}: unreadable")
+            checks.append(check)
+            continue
+        progress(f"[{number}/{len(paths)}] {path}: {len(check.graph)} triples read")
+        if validator is not None:
+            check.report = validator.validate(check.graph)
+            verdict = "conforms" if check.report.conforms else f"{check.report.violations} violation(s)"
+            progress(f"[{number}/{len(paths)}] {path}: validated, {verdict} ({time.monotonic() - started:.1f} s)")
+        checks.append(check)
+    return checks
+
+
+def load_files(
+    store: Store,
+    paths: Sequence[Path],
+    graph_iri: str,
+    *,
+    base_iri: str,
+    validator: Validator | None,
+    replace: bool = False,
+    progress: Progress = quiet,
+) -> tuple[int, list[FileCheck]]:
+    """Load ``paths`` into ``graph_iri`` in one transaction, only if every file reads and conforms.
+
+    Returns the number of triples written and the checks; raises :class:`LoadRefused`
+    (nothing written) otherwise. With ``replace`` the graph's old content goes in the same step.
+    """
+    checks = check_files(paths, base_iri, validator, progress)
+    if any(c.error for c in checks):
+        raise LoadRefused(2, checks)
+    if not all(c.ok for c in checks):
+        raise LoadRefused(1, checks)
+    merged = Graph()
+    for check in checks:
+        assert check.graph is not None
+        merged += check.graph
+    progress(f"writing {len(merged)} triples into <{graph_iri}>{' (replacing it)' if replace else ''}…")
+    started = time.monotonic()
+    written = (store.replace_graphs if replace else store.add_graphs)({graph_iri: merged})
+    progress(f"written in {time.monotonic() - started:.1f} s")
+    return written, checks
+
+
+def install_ontology(store: Store, settings: Settings) -> int:
+    """Replace the ontology graph with the ontology and vocabularies shipped with this version."""
+    return store.replace_graphs({settings.ontology_graph: read_turtle_dir(settings.ontology_dir)})
+
+
+def bundled_data_files(settings: Settings) -> list[Path]:
+    return sorted(Path(settings.bundled_data_dir).glob("*.ttl"))
+
+
+def setup_store(
+    store: Store,
+    settings: Settings,
+    validator: Validator,
+    *,
+    reload_data: bool = False,
+    progress: Progress = quiet,
+) -> dict[str, int]:
+    """Make a store ready to serve: current ontology, and the bundled data if the local graph is empty.
+
+    The local graph is curated by the clearing-house staff, so it is only (re)filled from the
+    bundled files when empty or when ``reload_data`` asks for it.
+    """
+    counts = {"ontology": install_ontology(store, settings)}
+    progress(f"ontology and vocabularies: {counts['ontology']} triples in <{settings.ontology_graph}>")
+    if reload_data or store.count(settings.local_graph) == 0:
+        written, _checks = load_files(
+            store,
+            bundled_data_files(settings),
+            settings.local_graph,
+            base_iri=settings.base_iri,
+            validator=validator,
+            replace=True,
+            progress=progress,
+        )
+        counts["local"] = written
+    else:
+        progress(f"<{settings.local_graph}> already holds data; left as it is (use --reload-data to replace it)")
+    return counts

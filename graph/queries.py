@@ -1,0 +1,134 @@
+"""The catalogue of named queries: ``queries/*.rq`` files with a documented header (grlc style).
+
+A header is a run of ``#+ key: value`` lines at the top of the file::
+
+    #+ summary: Projects per GBF target
+    #+ description: How many projects contribute to each of the 23 targets, including none.
+    #+ tags: gbf, projects
+    #+ param: lang | xsd:language | en | Language of the labels
+
+Parameters are SPARQL variables bound at run time through the store's ``bindings`` (SEP-0007
+substitution), never by string formatting. A query without ``summary`` is refused at load time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+_HEADER = re.compile(r"^#\+\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>.*?)\s*$")
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class QueryCatalogueError(ValueError):
+    """A query file or a parameter value is not acceptable; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    datatype: str  # "iri" or an xsd datatype in prefixed form, e.g. "xsd:language"
+    default: str | None
+    description: str
+
+    def to_term(self, raw: str) -> Identifier:
+        """Turn a user-supplied value into the RDF term the query expects."""
+        if self.datatype == "iri":
+            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$", raw):
+                raise QueryCatalogueError(f"parameter {self.name}: {raw!r} is not an absolute IRI")
+            return URIRef(raw)
+        if self.datatype == "xsd:language":
+            if not re.match(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$", raw):
+                raise QueryCatalogueError(f"parameter {self.name}: {raw!r} is not a language tag")
+            return Literal(raw)
+        if self.datatype == "xsd:integer":
+            if not re.match(r"^[+-]?\d+$", raw):
+                raise QueryCatalogueError(f"parameter {self.name}: {raw!r} is not an integer")
+            return Literal(raw, datatype=XSD.integer)
+        if self.datatype == "xsd:string":
+            return Literal(raw)
+        raise QueryCatalogueError(f"parameter {self.name}: unsupported type {self.datatype}")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    params: tuple[QueryParam, ...]
+    text: str = field(repr=False)
+
+    def bindings(self, values: dict[str, str] | None = None) -> dict[str, Identifier]:
+        """Terms for every parameter: the given value, else the default; unknown names refused."""
+        values = dict(values or {})
+        known = {p.name for p in self.params}
+        unknown = set(values) - known
+        if unknown:
+            raise QueryCatalogueError(f"query {self.name} has no parameter(s) {', '.join(sorted(unknown))}")
+        out = {}
+        for param in self.params:
+            raw = values.get(param.name, param.default)
+            if raw is None or raw == "":
+                raise QueryCatalogueError(f"query {self.name}: parameter {param.name} is required")
+            out[param.name] = param.to_term(raw)
+        return out
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    name = path.stem
+    if not NAME.match(name):
+        raise QueryCatalogueError(f"{path}: query names use lowercase letters, digits and hyphens")
+    header: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        match = _HEADER.match(line)
+        if match:
+            header.setdefault(match["key"], []).append(match["value"])
+        elif line.strip() and not line.startswith("#"):
+            break
+    if "summary" not in header:
+        raise QueryCatalogueError(f"{path}: missing '#+ summary:' header")
+    params = []
+    for spec in header.get("param", []):
+        parts = [p.strip() for p in spec.split("|")]
+        if len(parts) != 4:
+            raise QueryCatalogueError(f"{path}: param header needs 'name | type | default | description': {spec!r}")
+        pname, ptype, default, pdesc = parts
+        params.append(QueryParam(pname, ptype, default or None, pdesc))
+    tags = tuple(t.strip() for t in ",".join(header.get("tags", [])).split(",") if t.strip())
+    return NamedQuery(
+        name=name,
+        path=path,
+        summary=header["summary"][0],
+        description=" ".join(header.get("description", [])),
+        tags=tags,
+        params=tuple(params),
+        text=text,
+    )
+
+
+def load_catalogue(directory: Path) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` of ``directory`` by name, sorted."""
+    return {q.name: q for q in (parse_query_file(p) for p in sorted(Path(directory).glob("*.rq")))}
+
+
+def resolve_query(catalogue: dict[str, NamedQuery], name_or_path: str) -> NamedQuery:
+    """A catalogue name (``projects-per-gbf-target``) or the path of an ``.rq`` file."""
+    if name_or_path in catalogue:
+        return catalogue[name_or_path]
+    path = Path(name_or_path)
+    if path.is_file():
+        try:
+            return parse_query_file(path)
+        except QueryCatalogueError:
+            text = path.read_text(encoding="utf-8")
+            return NamedQuery(path.stem, path, path.stem, "", (), (), text)
+    known = ", ".join(catalogue) or "none"
+    raise QueryCatalogueError(f"no query named {name_or_path!r} and no such file (known queries: {known})")

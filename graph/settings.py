@@ -1,0 +1,126 @@
+"""Configuration, in one place.
+
+Every setting is declared once with its default and help text (the Datasette way), and is read
+in this order, later winning: defaults → TOML file (``TSCGRAPH_CONFIG`` or ``--config``) →
+environment variables ``TSCGRAPH_<NAME>`` → explicit overrides (CLI flags, test config).
+A test fails when a setting has no help text or is missing from ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+#: The repository root: ontology, shapes, queries and bundled data ship beside the package.
+ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "TSCGRAPH_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_iri: str = _setting(
+        "https://chm.example.org/",
+        "Base IRI of this clearing-house's records and named graphs; relative IRIs in loaded "
+        "files resolve against it. Each deployment sets its own (it must end with '/').",
+    )
+    store_dir: Path = _setting(
+        ROOT / "var" / "store",
+        "Directory of the embedded on-disk store (created on first use). One process may open it "
+        "for writing at a time.",
+    )
+    ontology_dir: Path = _setting(ROOT / "ontology", "Directory of the ontology and reference vocabularies (Turtle).")
+    shapes_dir: Path = _setting(ROOT / "shapes", "Directory of the SHACL shapes (Turtle).")
+    queries_dir: Path = _setting(ROOT / "queries", "Directory of the named SPARQL queries (.rq).")
+    bundled_data_dir: Path = _setting(ROOT / "data", "Directory of the bundled data loaded by 'tscgraph setup'.")
+    host: str = _setting("127.0.0.1", "Address the server listens on.")
+    port: int = _setting(8000, "Port the server listens on.")
+    server_threads: int = _setting(4, "Threads of the server's single worker process (the embedded store admits one writer process).")
+    default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (en or fr).")
+    page_size: int = _setting(50, "Rows per page in the browsing pages.")
+
+    @property
+    def graph_base(self) -> str:
+        return self.base_iri + "graph/"
+
+    @property
+    def ontology_graph(self) -> str:
+        """Named graph holding the ontology and the reference vocabularies."""
+        return self.graph_base + "ontology"
+
+    @property
+    def local_graph(self) -> str:
+        """Named graph holding the clearing-house's curated data."""
+        return self.graph_base + "local"
+
+    def submission_graph(self, submission_id: str) -> str:
+        return self.graph_base + "submission/" + submission_id
+
+    def harvest_graph(self, source: str) -> str:
+        return self.graph_base + "harvest/" + source
+
+
+def setting_help() -> dict[str, str]:
+    """Name → help text of every setting (for docs and the docs test)."""
+    return {f.name: f.metadata.get("help", "") for f in fields(Settings)}
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = kinds[name]
+    try:
+        if kind in ("Path", Path):
+            return Path(raw).expanduser()
+        if kind in ("int", int):
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name}: cannot use {raw!r} ({exc})") from None
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings from defaults, file, environment and overrides (in that order)."""
+    environ = os.environ if environ is None else environ
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"cannot read configuration file {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"configuration file {path} is not valid TOML: {exc}") from None
+        unknown = set(data) - names
+        if unknown:
+            raise SettingsError(f"configuration file {path}: unknown setting(s) {', '.join(sorted(unknown))}")
+        values.update(data)
+    for name in names:
+        if ENV_PREFIX + name.upper() in environ:
+            values[name] = environ[ENV_PREFIX + name.upper()]
+    for name, value in (overrides or {}).items():
+        if name not in names:
+            raise SettingsError(f"unknown setting {name}")
+        if value is not None:
+            values[name] = value
+    settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
+    if not settings.base_iri.endswith("/") or "://" not in settings.base_iri:
+        raise SettingsError(f"base_iri must be an absolute IRI ending with '/', got {settings.base_iri!r}")
+    if settings.default_lang not in ("en", "fr"):
+        raise SettingsError(f"default_lang must be 'en' or 'fr', got {settings.default_lang!r}")
+    return settings

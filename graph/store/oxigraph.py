@@ -1,0 +1,195 @@
+"""The embedded engine: a persistent pyoxigraph store in a data directory.
+
+pyoxigraph answers SPARQL 17–70× faster than rdflib's engine here, with identical results, and
+its writes (``extend``, ``update``) are transactions. An on-disk store admits one read-write
+process: a second one fails on the LOCK file, which we report as :class:`StoreLockedError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, Iterator, Literal, Mapping, Sequence
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.namespace import XSD
+from rdflib.term import Identifier, Node
+
+from graph.store.base import QueryResult, QuerySyntaxError, Store, StoreError, StoreLockedError
+
+_XSD_STRING = str(XSD.string)
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """rdflib term → pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise StoreError(f"cannot store term {term!r}")
+
+
+def from_ox(term: object) -> Node | None:
+    """pyoxigraph term → rdflib term (``xsd:string`` literals become plain literals, as rdflib parses them)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(datatype))
+    raise StoreError(f"unsupported term in result: {term!r}")
+
+
+def _quads(graph_iri: str, graph: Graph) -> Iterator[ox.Quad]:
+    name = ox.NamedNode(graph_iri)
+    for s, p, o in graph:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
+
+
+class OxigraphStore(Store):
+    """A pyoxigraph store on disk (``path``) or in memory (``path=None``, for tests and benchmarks)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"the store at {self.path} is open in another process (a running server or load?): {exc}"
+                ) from None
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from None
+
+    # ------------------------------------------------------------------ reads
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        options: dict = {}
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+        try:
+            result = self._store.query(sparql, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise StoreError(f"query failed: {exc}") from None
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = (tuple(from_ox(solution[i]) for i in range(len(variables))) for solution in result)
+            return QueryResult(kind="select", variables=variables, rows=rows)
+        triples = ((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in result)
+        return QueryResult(kind="graph", triples=triples)  # type: ignore[arg-type]
+
+    def graph_names(self) -> list[URIRef]:
+        names = []
+        for name in self._store.named_graphs():
+            if isinstance(name, ox.NamedNode):
+                if next(iter(self._store.quads_for_pattern(None, None, None, name)), None) is not None:
+                    names.append(URIRef(name.value))
+        return sorted(names)
+
+    def count(self, graph_iri: str | None = None) -> int:
+        if graph_iri is None:
+            return len(self._store)
+        result = self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            substitutions={ox.Variable("g"): ox.NamedNode(graph_iri)},
+        )
+        row = next(iter(result), None)
+        return 0 if row is None else int(row[1].value)
+
+    def read_graph(self, graph_iri: str) -> Graph:
+        graph = Graph()
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
+            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))  # type: ignore[arg-type]
+        return graph
+
+    def export(self, out: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
+        formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+        if fmt not in formats:
+            raise StoreError(f"unknown dump format {fmt!r}; use nquads or trig")
+        self._store.dump(out, formats[fmt])
+
+    # ------------------------------------------------------------------ writes
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"update failed: {exc}") from None
+
+    def add_graphs(self, graphs: Mapping[str, Graph]) -> int:
+        def quads() -> Iterator[ox.Quad]:
+            for iri, graph in graphs.items():
+                yield from _quads(iri, graph)
+
+        try:
+            self._store.extend(quads())
+        except OSError as exc:
+            raise StoreError(f"write failed, nothing was written: {exc}") from None
+        return sum(len(g) for g in graphs.values())
+
+    def replace_graphs(self, graphs: Mapping[str, Graph]) -> int:
+        """Replace the graphs with one SPARQL Update (``DROP`` + ``INSERT DATA`` per graph).
+
+        One update is one transaction, so readers see the old graphs or the new ones, never a
+        mix — unlike staging the new content in a side graph, which the union default graph
+        would show for a moment. Measured: 200k triples swap in ~1 s.
+        """
+        operations = []
+        for iri, graph in graphs.items():
+            name = ox.NamedNode(iri)
+            operations.append(f"DROP SILENT GRAPH {name}")
+            if len(graph):
+                body = "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in graph)
+                operations.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+        if operations:
+            try:
+                self._store.update(" ;\n".join(operations))
+            except (OSError, ValueError, SyntaxError) as exc:
+                raise StoreError(f"replace failed, nothing was changed: {exc}") from None
+        return sum(len(g) for g in graphs.values())
+
+    def drop_graph(self, graph_iri: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph_iri).value}>")
+
+    def close(self) -> None:
+        store = getattr(self, "_store", None)
+        if store is not None:
+            if self.path is not None:
+                store.flush()
+            del self._store

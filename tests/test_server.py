@@ -1,0 +1,83 @@
+"""The browsing app, served by ``tscgraph serve`` (gunicorn) on loopback, read with real HTTP clients."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote
+
+import requests
+
+from tests.conftest import BASE
+
+TARGET_20 = "https://w3id.org/tscgraph/vocab/gbf/target/20"
+PROJECT_CLASS = "https://w3id.org/tscgraph/ontology#Project"
+
+
+def get(url: str, **kw) -> requests.Response:
+    return requests.get(url, timeout=30, **kw)
+
+
+def test_home_lists_graphs_and_classes_as_json(live_server):
+    data = get(live_server + "/?format=json").json()
+    graphs = {g["graph"]: g["triples"] for g in data["graphs"]}
+    assert graphs[BASE + "graph/ontology"] > 1000 and graphs[BASE + "graph/local"] > 100
+    assert data["triples"] == sum(graphs.values())
+    classes = {c["class"]: c["instances"] for c in data["classes"]}
+    assert classes["https://w3id.org/tscgraph/ontology#GBFTarget"] == 23
+    assert classes[PROJECT_CLASS] >= 5
+    assert any(q["name"] == "projects-per-gbf-target" for q in data["queries"])
+
+
+def test_home_page_html_in_both_languages(live_server):
+    en = get(live_server + "/")
+    assert en.status_code == 200 and en.headers["Content-Type"].startswith("text/html")
+    assert "What the graph holds" in en.text and "GBF target" in en.text
+    fr = get(live_server + "/?lang=fr")
+    assert 'lang="fr"' in fr.text and "Contenu du graphe" in fr.text and "Cible du Cadre mondial" in fr.text
+
+
+def test_class_page_lists_instances_with_labels(live_server):
+    data = get(live_server + f"/class?iri={quote(PROJECT_CLASS)}&format=json").json()
+    assert data["instances"] and all(i["label"] and i["iri"].startswith(BASE + "id/project/") for i in data["instances"])
+    html = get(live_server + f"/class?iri={quote(PROJECT_CLASS)}")
+    assert html.status_code == 200 and "Biodiversa+" in html.text
+
+
+def test_class_page_paginates(live_server):
+    country = quote("https://w3id.org/tscgraph/ontology#Country")
+    first = get(live_server + f"/class?iri={country}&format=json").json()
+    second = get(live_server + f"/class?iri={country}&page=2&format=json").json()
+    assert first["next"] is True and len(first["instances"]) == 50
+    assert not {i["iri"] for i in first["instances"]} & {i["iri"] for i in second["instances"]}
+
+
+def test_resource_page_shows_outgoing_and_incoming_links(live_server):
+    data = get(live_server + f"/resource?iri={quote(TARGET_20)}&format=json&lang=fr").json()
+    assert data["label"].startswith("Renforcer")
+    assert any(o["p"] == "http://www.w3.org/2004/02/skos/core#notation" and o["o"] == "20" for o in data["outgoing"])
+    assert any(i["s"].startswith(BASE + "id/project/") for i in data["incoming"])
+    html = get(live_server + f"/resource?iri={quote(TARGET_20)}")
+    assert html.status_code == 200 and "Referenced by" in html.text
+
+
+def test_named_query_in_three_formats(live_server):
+    js = get(live_server + "/queries/projects-per-gbf-target?format=json")
+    assert js.headers["Content-Type"].startswith("application/sparql-results+json")
+    bindings = js.json()["results"]["bindings"]
+    assert [int(b["number"]["value"]) for b in bindings] == list(range(1, 24))
+    rows = list(csv.DictReader(io.StringIO(get(live_server + "/queries/projects-per-gbf-target?format=csv&lang=fr").text)))
+    assert len(rows) == 23 and {r["lang"] for r in rows} == {"fr"}
+    html = get(live_server + "/queries/targets-without-projects")
+    assert html.status_code == 200 and "GBF targets with no project" in html.text
+
+
+def test_errors_are_clear(live_server):
+    assert get(live_server + "/resource?iri=" + quote(BASE + "id/nothing-here")).status_code == 404
+    bad = get(live_server + "/resource?iri=not-an-iri&format=json")
+    assert bad.status_code == 400 and "absolute IRI" in bad.json()["error"]
+    assert get(live_server + "/queries/no-such-query").status_code == 404
+    assert get(live_server + "/?lang=de").status_code == 400
+    assert get(live_server + "/class?iri=" + quote(PROJECT_CLASS) + "&page=x").status_code == 400
+    param = get(live_server + "/queries/projects-per-gbf-target?lang=bad%20tag&format=json")
+    assert param.status_code == 400
