@@ -246,7 +246,7 @@ def cmd_stats(args, settings: Settings) -> int:
 def cmd_serve(args, settings: Settings) -> int:
     from graph.serve import run_server
 
-    return run_server(settings, config_file=args.config)
+    return run_server(settings)
 
 
 COMMANDS = {

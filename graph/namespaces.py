@@ -7,9 +7,8 @@ under each deployment's configurable base IRI (see :mod:`graph.settings`).
 
 from __future__ import annotations
 
-from rdflib import Namespace
+from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
-from rdflib import Graph
 
 TSC = Namespace("https://w3id.org/tscgraph/ontology#")
 ONTOLOGY_IRI = "https://w3id.org/tscgraph/ontology"

@@ -81,3 +81,12 @@ def test_errors_are_clear(live_server):
     assert get(live_server + "/class?iri=" + quote(PROJECT_CLASS) + "&page=x").status_code == 400
     param = get(live_server + "/queries/projects-per-gbf-target?lang=bad%20tag&format=json")
     assert param.status_code == 400
+
+
+def test_serve_refuses_a_locked_store_with_a_clear_message(run_cli):
+    from graph.store.oxigraph import OxigraphStore
+
+    with OxigraphStore(run_cli.store_dir):
+        proc = run_cli("serve", "--port", "1")
+    assert proc.returncode == 2
+    assert "another process" in proc.stderr

@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from graph.loading import LoadRefused, load_files, setup_store
-from graph.store import QuerySyntaxError, StoreLockedError
+from graph.store import QuerySyntaxError
 from graph.store.oxigraph import OxigraphStore
 
 G1 = "https://chm.example.org/graph/one"

@@ -191,7 +191,7 @@ def named_query(name: str):
         return Response(to_csv(result.variables, rows), mimetype="text/csv")
     if fmt != "html":
         abort(400, description="format must be html, json or csv")
-    table = [[(t, _object_label(t, lang) if t is not None else "") for t in row] for row in rows]
+    table = [[(t, label(t, lang) if isinstance(t, URIRef) else ("" if t is None else str(t))) for t in row] for row in rows]
     return render_template("query.html", query=query, variables=result.variables, table=table, lang=lang, values=values)
 
 
