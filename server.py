@@ -1,34 +1,68 @@
 """The tscgraph web application (Flask application factory).
 
-``create_app()`` builds an app over one store, opened once per app and kept in
-``app.extensions``; tests build their own app over a temporary store.
+``create_app()`` builds an app over one store, opened once per app and kept in ``app.extensions``
+with the validator (shapes parsed once), the query pool (stoppable query workers over snapshots),
+the query catalogue and the metrics. Tests build their own app over a temporary store.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
+import sys
 from typing import Any, Mapping
 
 from flask import Flask
 
 from graph.queries import load_catalogue
 from graph.settings import Settings, load_settings
-from graph.store import Store, open_store
+from graph.store import open_query_pool, open_store
+from graph.validation import Validator
 
 
-def create_app(config: Settings | Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` is a :class:`Settings` or overrides of the configured settings."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=dict(config or {}))
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.config["TSCGRAPH"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    if store is None:
-        store = open_store(settings)
-        atexit.register(store.close)
+    _configure_request_log()
+
+    store = open_store(settings)
+    pool = open_query_pool(store, settings)
+
+    def shutdown() -> None:
+        pool.close()
+        store.close()
+
+    atexit.register(shutdown)
     app.extensions["tscgraph.store"] = store
+    app.extensions["tscgraph.pool"] = pool
+    app.extensions["tscgraph.validator"] = Validator.from_paths(settings.shapes_dir, settings.ontology_dir)
     app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir)
+    app.extensions["tscgraph.shutdown"] = shutdown
 
     from web.browse import bp as browse
+    from web.graphstore import bp as graphstore
+    from web.openapi import bp as openapi
+    from web.ops import Metrics
+    from web.ops import bp as ops
+    from web.queries import bp as queries
+    from web.sparql import bp as sparql
+    from web.void import bp as void
 
-    app.register_blueprint(browse)
+    app.extensions["tscgraph.metrics"] = Metrics()
+    for blueprint in (browse, sparql, queries, graphstore, void, openapi, ops):
+        app.register_blueprint(blueprint)
     return app
+
+
+def _configure_request_log() -> None:
+    log = logging.getLogger("tscgraph.requests")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False

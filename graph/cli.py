@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("stats", help="triples per named graph and instances per class")
 
+    sub.add_parser("token", help="make a bearer token for writes, and the hash to put in update_tokens")
+
     p = sub.add_parser("serve", help="run the web server (production WSGI server, gunicorn)")
     p.add_argument("--host", help="address to listen on (setting host)")
     p.add_argument("--port", type=int, help="port to listen on (setting port)")
@@ -243,6 +245,15 @@ def cmd_stats(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_token(args, settings: Settings) -> int:
+    from graph.auth import hash_token, new_token
+
+    token = new_token()
+    print(f"token (give it to the writer, keep it secret): {token}")
+    print(f"hash (add it to the update_tokens setting):     {hash_token(token)}")
+    return EXIT_OK
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from graph.serve import run_server
 
@@ -258,6 +269,7 @@ COMMANDS = {
     "dump": cmd_dump,
     "stats": cmd_stats,
     "serve": cmd_serve,
+    "token": cmd_token,
 }
 
 if __name__ == "__main__":

@@ -41,7 +41,6 @@ def run_server(settings: Settings) -> int:
         "workers": 1,
         "threads": settings.server_threads,
         "worker_class": "gthread",
-        "accesslog": "-",
         "graceful_timeout": 10,
         "preload_app": False,
     }

@@ -9,6 +9,7 @@ A test fails when a setting has no help text or is missing from ``docs/configura
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -48,6 +49,36 @@ class Settings:
     server_threads: int = _setting(4, "Threads of the server's single worker process (the embedded store admits one writer process).")
     default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (en or fr).")
     page_size: int = _setting(50, "Rows per page in the browsing pages.")
+    query_time_limit: float = _setting(
+        30.0,
+        "Seconds a SPARQL query may run; past it the query's worker process is killed and the client "
+        "gets a 503 timeout error.",
+    )
+    max_result_rows: int = _setting(
+        10000,
+        "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one answer carries; a longer answer is cut "
+        "and says so (header X-Tscgraph-Truncated, and \"truncated\": true in JSON results).",
+    )
+    max_request_bytes: int = _setting(
+        10 * 1024 * 1024, "Largest request body accepted (queries, updates, uploaded RDF); larger gets 413."
+    )
+    query_workers: int = _setting(
+        3, "Query worker processes: how many SPARQL queries run at the same time."
+    )
+    query_queue_wait: float = _setting(
+        10.0, "Seconds a query waits for a free worker before the client gets a 503 'busy' error."
+    )
+    update_tokens: tuple = _setting(
+        (),
+        "Hashes ('sha256:…', made by 'tscgraph token') of the bearer tokens allowed to write through "
+        "SPARQL Update and the Graph Store Protocol; none means writes are disabled. Comma-separated "
+        "in the environment variable.",
+    )
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where the server keeps the read-only snapshots its query workers read."""
+        return self.store_dir.with_name(self.store_dir.name + "-snapshots")
 
     @property
     def graph_base(self) -> str:
@@ -83,6 +114,11 @@ def _coerce(name: str, raw: Any) -> Any:
             return Path(raw).expanduser()
         if kind in ("int", int):
             return int(raw)
+        if kind in ("float", float):
+            return float(raw)
+        if kind in ("tuple", tuple):
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            return tuple(str(item).strip() for item in items if str(item).strip())
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"setting {name}: cannot use {raw!r} ({exc})") from None
@@ -121,6 +157,12 @@ def load_settings(
     settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
     if not settings.base_iri.endswith("/") or "://" not in settings.base_iri:
         raise SettingsError(f"base_iri must be an absolute IRI ending with '/', got {settings.base_iri!r}")
+    for name in ("query_time_limit", "max_result_rows", "max_request_bytes", "query_workers", "query_queue_wait"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{name} must be positive, got {getattr(settings, name)!r}")
+    for token_hash in settings.update_tokens:
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", token_hash):
+            raise SettingsError("update_tokens holds token hashes like 'sha256:<64 hex digits>' (see 'tscgraph token'), not tokens")
     if settings.default_lang not in ("en", "fr"):
         raise SettingsError(f"default_lang must be 'en' or 'fr', got {settings.default_lang!r}")
     return settings

@@ -68,7 +68,7 @@ def test_named_query_in_three_formats(live_server):
     assert [int(b["number"]["value"]) for b in bindings] == list(range(1, 24))
     rows = list(csv.DictReader(io.StringIO(get(live_server + "/queries/projects-per-gbf-target?format=csv&lang=fr").text)))
     assert len(rows) == 23 and {r["lang"] for r in rows} == {"fr"}
-    html = get(live_server + "/queries/targets-without-projects")
+    html = get(live_server + "/queries/targets-without-projects", headers={"Accept": "text/html"})
     assert html.status_code == 200 and "GBF targets with no project" in html.text
 
 

@@ -6,16 +6,14 @@ Labels come from the graph in the asked language (``lang=en|fr``), falling back 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from graph.namespaces import namespace_manager
-from graph.queries import NamedQuery, QueryCatalogueError
-from graph.results import to_csv, to_json
 from graph.settings import Settings
 from graph.stats import store_stats
-from graph.store import Store, StoreError
+from graph.store import Store
 
 bp = Blueprint("browse", __name__)
 _NM = namespace_manager()
@@ -164,35 +162,6 @@ def _object_label(term: Node, lang: str) -> str:
     if isinstance(term, Literal):
         return str(term) + (f" @{term.language}" if term.language else "")
     return label(term, lang)
-
-
-@bp.get("/queries/<name>")
-def named_query(name: str):
-    lang = _lang()
-    queries: dict[str, NamedQuery] = current_app.extensions["tscgraph.queries"]
-    if name not in queries:
-        abort(404, description=f"no query named {name!r}")
-    query = queries[name]
-    values = {p.name: request.args[p.name] for p in query.params if p.name in request.args}
-    try:
-        bindings = query.bindings(values)
-        result = _store().query(query.text, bindings=bindings)
-    except QueryCatalogueError as exc:
-        abort(400, description=str(exc))
-    except StoreError as exc:
-        abort(500, description=str(exc))
-    if result.kind != "select":
-        abort(500, description="named queries served here must be SELECT queries")
-    fmt = request.args.get("format", "html")
-    if fmt == "json":
-        return Response(to_json(result), mimetype="application/sparql-results+json")
-    rows = list(result.rows)
-    if fmt == "csv":
-        return Response(to_csv(result.variables, rows), mimetype="text/csv")
-    if fmt != "html":
-        abort(400, description="format must be html, json or csv")
-    table = [[(t, label(t, lang) if isinstance(t, URIRef) else ("" if t is None else str(t))) for t in row] for row in rows]
-    return render_template("query.html", query=query, variables=result.variables, table=table, lang=lang, values=values)
 
 
 @bp.app_errorhandler(400)

@@ -1,11 +1,19 @@
-"""The store boundary. ``open_store`` is the one place that chooses an engine."""
+"""The store boundary. ``open_store`` and ``open_query_pool`` are the only places that choose an engine."""
 
 from __future__ import annotations
 
 from graph.settings import Settings
 from graph.store.base import QueryResult, QuerySyntaxError, Store, StoreError, StoreLockedError
 
-__all__ = ["QueryResult", "QuerySyntaxError", "Store", "StoreError", "StoreLockedError", "open_store"]
+__all__ = [
+    "QueryResult",
+    "QuerySyntaxError",
+    "Store",
+    "StoreError",
+    "StoreLockedError",
+    "open_query_pool",
+    "open_store",
+]
 
 
 def open_store(settings: Settings) -> Store:
@@ -13,3 +21,16 @@ def open_store(settings: Settings) -> Store:
     from graph.store.oxigraph import OxigraphStore
 
     return OxigraphStore(settings.store_dir)
+
+
+def open_query_pool(store: Store, settings: Settings):
+    """The stoppable query runner for public queries over ``store`` (see :mod:`graph.store.querypool`)."""
+    from graph.store.querypool import QueryPool, SnapshotManager
+
+    snapshots = SnapshotManager(store, settings.snapshots_dir)
+    return QueryPool(
+        snapshots,
+        size=settings.query_workers,
+        time_limit=settings.query_time_limit,
+        queue_wait=settings.query_queue_wait,
+    )

@@ -116,6 +116,15 @@ class Store(abc.ABC):
         """The triples of one named graph, as an in-memory rdflib graph."""
 
     @abc.abstractmethod
+    def scratch_copy(self) -> "Store":
+        """An in-memory copy of every quad, to try a write on before doing it for real."""
+
+    @abc.abstractmethod
+    def fingerprints(self) -> dict[str, tuple[int, int]]:
+        """Graph IRI ("" for the default graph) → (triple count, order-independent digest), for
+        the graphs that hold triples: equal fingerprints mean unchanged content."""
+
+    @abc.abstractmethod
     def close(self) -> None:
         """Release the store (files, locks, connections)."""
 

@@ -63,11 +63,14 @@ def _quads(graph_iri: str, graph: Graph) -> Iterator[ox.Quad]:
 class OxigraphStore(Store):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``, for tests and benchmarks)."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = None if path is None else Path(path)
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
@@ -77,6 +80,36 @@ class OxigraphStore(Store):
                     f"the store at {self.path} is open in another process (a running server or load?): {exc}"
                 ) from None
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from None
+
+    @classmethod
+    def open_read_only(cls, path: Path | str) -> "OxigraphStore":
+        """Open a snapshot (never the live store of another process: that is undefined behaviour)."""
+        return cls(path, read_only=True)
+
+    def snapshot(self, target: Path | str) -> None:
+        """A consistent copy of the store in ``target`` (a RocksDB checkpoint: hard links, fast)."""
+        if self.path is None:
+            raise StoreError("an in-memory store cannot be snapshotted")
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"snapshot to {target} failed: {exc}") from None
+
+    def scratch_copy(self) -> "OxigraphStore":
+        scratch = OxigraphStore(None)
+        scratch._store.extend(self._store.quads_for_pattern(None, None, None, None))
+        return scratch
+
+    def fingerprints(self) -> dict[str, tuple[int, int]]:
+        prints: dict[str, tuple[int, int]] = {}
+        for name in list(self._store.named_graphs()) + [ox.DefaultGraph()]:
+            count, digest = 0, 0
+            for quad in self._store.quads_for_pattern(None, None, None, name):
+                count += 1
+                digest ^= hash((str(quad.subject), str(quad.predicate), str(quad.object)))
+            if count:
+                prints["" if isinstance(name, ox.DefaultGraph) else name.value] = (count, digest)
+        return prints
 
     # ------------------------------------------------------------------ reads
 
@@ -190,6 +223,6 @@ class OxigraphStore(Store):
     def close(self) -> None:
         store = getattr(self, "_store", None)
         if store is not None:
-            if self.path is not None:
+            if self.path is not None and not self.read_only:
                 store.flush()
             del self._store

@@ -1,0 +1,125 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/data`` (indirect graph identification: ``?graph=IRI``).
+
+Reads (GET, HEAD) are open and go through the query pool with its limits. Writes (PUT replaces,
+POST merges, DELETE drops) need a bearer token; PUT and POST are validated first and refused with
+the report (422) when the graph would violate the shapes — then nothing is written. ``?default``
+names the default graph, which here is the read-only union of all named graphs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+from rdflib import URIRef
+
+from graph.formats import NotAcceptable, negotiate
+from graph.rdfio import RdfReadError, parse_rdf
+from graph.store import StoreError
+from graph.writes import WriteRefused, delete_graph, post_graph, put_graph
+from web import context
+from web.auth import check_write_access
+from web.sparql import _IRI, ProtocolError, answer_response, report_response, run_job, text_error
+
+bp = Blueprint("graphstore", __name__)
+
+#: Content-Type → parser, for bodies of PUT and POST.
+BODY_FORMATS = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
+    "text/n3": "n3",
+}
+UNION_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _target() -> str | None:
+    """The graph IRI of ``?graph=``, or None for ``?default``."""
+    has_graph, has_default = "graph" in request.args, "default" in request.args
+    if has_graph == has_default:
+        raise ProtocolError(400, "name exactly one graph: ?graph=<IRI> or ?default")
+    if has_default:
+        return None
+    iri = request.args.get("graph", "")
+    if not _IRI.match(iri):
+        raise ProtocolError(400, f"graph must be an absolute IRI, got {iri!r}")
+    return iri
+
+
+def _exists(iri: str) -> bool:
+    return iri in {str(g) for g in context.store().graph_names()}
+
+
+@bp.route("/data", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def graph_store():
+    try:
+        target = _target()
+        if request.method in ("GET", "HEAD"):
+            return read_graph(target)
+        refused = check_write_access()
+        if refused is not None:
+            return refused
+        if target is None:
+            raise ProtocolError(400, "the default graph is the read-only union of all graphs: write to ?graph=<IRI>")
+        return write_graph(target)
+    except ProtocolError as exc:
+        return text_error(exc.status, str(exc))
+
+
+def read_graph(target: str | None) -> Response:
+    try:
+        fmt = negotiate("graph", request.accept_mimetypes, request.args.get("format"))
+    except NotAcceptable as exc:
+        raise ProtocolError(406, str(exc)) from None
+    if target is None:
+        rendered = run_job(UNION_QUERY, fmt)
+    else:
+        if not _exists(target):
+            raise ProtocolError(404, f"there is no graph <{target}>")
+        rendered = run_job(GRAPH_QUERY, fmt, bindings=(("g", URIRef(target)),))
+    response = answer_response(rendered)
+    if request.method == "HEAD":
+        response.set_data(b"")
+    return response
+
+
+def _body_graph():
+    fmt = BODY_FORMATS.get(request.mimetype)
+    if fmt is None:
+        raise ProtocolError(415, f"unsupported Content-Type {request.mimetype or '(none)'!r}; use one of: {', '.join(BODY_FORMATS)}")
+    try:
+        return parse_rdf(request.get_data(), fmt, context.settings().base_iri, source="request body")
+    except RdfReadError as exc:
+        raise ProtocolError(400, str(exc)) from None
+
+
+def write_graph(target: str) -> Response:
+    store, validator, settings = context.store(), context.validator(), context.settings()
+    try:
+        if request.method == "DELETE":
+            if not delete_graph(store, target):
+                raise ProtocolError(404, f"there is no graph <{target}>")
+            status = 204
+        else:
+            existed = _exists(target)
+            content = _body_graph()
+            if request.method == "PUT":
+                put_graph(store, validator, settings, target, content)
+            else:
+                post_graph(store, validator, settings, target, content)
+            status = 204 if existed else 201
+    except WriteRefused as refused:
+        return report_response(refused.report, 422)
+    except StoreError as exc:
+        raise ProtocolError(500, f"the write failed, nothing was written: {exc}") from None
+    context.query_pool().snapshots.refresh()
+    response = Response(status=status)
+    if status == 201:
+        response.headers["Location"] = "/data?" + urlencode({"graph": target})
+    return response
