@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -75,14 +76,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """``tscgraph setup`` then ``tscgraph serve`` (gunicorn) on a free loopback port, bundled data loaded."""
-    tmp = tmp_path_factory.mktemp("server")
+TOKEN = "test-token-for-writes-3f1c9a"
+TOKEN_HASH = "sha256:" + __import__("hashlib").sha256(TOKEN.encode()).hexdigest()
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    store_dir: Path
+    log_path: Path
+    log_file: object
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(tmp: Path, **settings: str) -> Server:
+    """``tscgraph setup`` then ``tscgraph serve`` (gunicorn) on a free loopback port; settings as env vars."""
     env = cli_env(tmp / "store")
+    env.update({"TSCGRAPH_" + k.upper(): str(v) for k, v in settings.items()})
     port = free_port()
     subprocess.run([str(BIN / "tscgraph"), "setup"], env=env, check=True, capture_output=True, timeout=300)
-    log = open(tmp / "server.log", "w+")
+    log_path = tmp / "server.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [str(BIN / "tscgraph"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -91,23 +108,55 @@ def live_server(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
+    while True:  # bounded: 60 s at most
         try:
-            requests.get(url + "/?format=json", timeout=2)
-            break
+            if requests.get(url + "/health", timeout=2).status_code == 200:
+                break
         except requests.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                proc.kill()
-                raise RuntimeError("server did not start:\n" + log.read())
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            raise RuntimeError("server did not start:\n" + log_path.read_text())
+        time.sleep(0.2)
+    return Server(url, proc, tmp / "store", log_path, log)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
     try:
-        proc.wait(timeout=15)
+        server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        server.process.kill()
+        server.process.wait(timeout=15)
+    server.log_file.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A read-mostly server over the bundled data, default settings, writes disabled."""
+    server = start_server(tmp_path_factory.mktemp("server"))
+    yield server.url
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory):
+    """A server with small limits (3 s, 100 rows) and a write token; tests must not write to it."""
+    server = start_server(
+        tmp_path_factory.mktemp("endpoint"), query_time_limit="3", max_result_rows="100",
+        update_tokens=TOKEN_HASH, query_workers="2",
+    )
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def writable_server(tmp_path_factory):
+    """A server whose store the tests of a module may change (writes enabled with TOKEN)."""
+    server = start_server(tmp_path_factory.mktemp("writable"), update_tokens=TOKEN_HASH, query_workers="2")
+    yield server
+    stop_server(server)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

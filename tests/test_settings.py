@@ -48,3 +48,17 @@ def test_bad_values_are_refused_with_the_reason(tmp_path: Path, text: str, messa
 def test_missing_config_file(tmp_path: Path):
     with pytest.raises(SettingsError, match="cannot read"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_every_route_is_documented_in_the_readme(tmp_path: Path):
+    from server import create_app
+
+    app = create_app(load_settings(overrides={"store_dir": tmp_path / "store", "query_workers": 1}, environ={}))
+    try:
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        for rule in app.url_map.iter_rules():
+            path = rule.rule.replace("<name>", "NAME").replace("<path:filename>", "…")
+            assert f"/{path.strip('/').split('/')[0]}" in readme, f"route {rule.rule} is not documented in README.md"
+            assert path.split("<")[0] in readme, f"route {rule.rule} is not documented in README.md"
+    finally:
+        app.extensions["tscgraph.shutdown"]()
