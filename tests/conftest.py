@@ -159,6 +159,27 @@ def writable_server(tmp_path_factory):
     stop_server(server)
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven through WebDriver (Debian's chromium and chromium-driver)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from tests.system_packages import BROWSER_PACKAGES, ensure_debian_packages
+
+    ensure_debian_packages(BROWSER_PACKAGES)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1200,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Guard the suite itself: a filter or a broken import must not shrink it silently."""
     full_run = not session.config.args or session.config.args == ["tests"] or session.config.args == [str(TESTS)]

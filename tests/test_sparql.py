@@ -405,3 +405,9 @@ def test_request_log_is_structured(endpoint):
     get(endpoint.url + "/health")
     lines = [json.loads(line) for line in endpoint.log().splitlines() if line.startswith("{")]
     assert any(line["path"] == "/health" and line["status"] == 200 and "ms" in line for line in lines)
+
+
+def test_openapi_document_is_valid_openapi(live_server):
+    from openapi_spec_validator import validate
+
+    validate(get(live_server + "/openapi.json").json())
