@@ -68,6 +68,12 @@ class Settings:
     query_queue_wait: float = _setting(
         10.0, "Seconds a query waits for a free worker before the client gets a 503 'busy' error."
     )
+    service_allowlist: tuple = _setting(
+        (),
+        "SPARQL endpoints (full IRIs) that public queries may call with SERVICE; any other SERVICE "
+        "is refused with 400, so the server cannot be made to reach arbitrary addresses. "
+        "Comma-separated in the environment variable.",
+    )
     update_tokens: tuple = _setting(
         (),
         "Hashes ('sha256:…', made by 'tscgraph token') of the bearer tokens allowed to write through "

@@ -6,8 +6,9 @@ in one transaction with the content that was validated. So a shape-breaking writ
 and what was validated is byte for byte what is written (no second evaluation of NOW(), UUID(),
 blank nodes…).
 
-Reads see the union of the named graphs; the store's own default graph is not used. Triples an
-update writes without naming a graph land in the local graph.
+Reads see the union of the named graphs. In an update, the default graph is the **local graph**:
+``INSERT DATA``, ``DELETE DATA`` and ``DELETE/INSERT … WHERE`` without ``GRAPH``/``WITH`` read and
+write the clearing-house's curated data, as in a store whose default graph is the writable one.
 
 Writes are serialised by one lock (the embedded store has one writer process; this makes its
 threads take turns), so no write validates against a state another write is about to change.
@@ -35,6 +36,10 @@ class WriteRefused(Exception):
         self.report = report
 
 
+class UpdateAmbiguous(ValueError):
+    """The update writes the local graph in two ways at once; nothing was written."""
+
+
 @dataclass(frozen=True)
 class WriteOutcome:
     changed_graphs: tuple[str, ...]
@@ -42,7 +47,7 @@ class WriteOutcome:
 
 
 def _validate_and_replace(store: Store, validator: Validator, new_content: dict[str, Graph], settings: Settings) -> WriteOutcome:
-    reports = [validator.validate(graph) for iri, graph in new_content.items() if iri != settings.ontology_graph]
+    reports = [validator.validate(graph) for graph in new_content.values()]  # every graph, the ontology's too
     report = merge_reports(reports) if reports else None
     if report is not None and not report.conforms:
         raise WriteRefused(report)
@@ -57,9 +62,17 @@ def apply_update(store: Store, validator: Validator, settings: Settings, sparql:
         scratch = store.scratch_copy()
         try:
             before = scratch.fingerprints()
+            local = f"GRAPH <{settings.local_graph}>"
+            scratch.update(f"COPY SILENT {local} TO DEFAULT")  # the update's default graph is the local graph
             scratch.update(sparql)  # syntax errors surface here, before anything real is touched
-            if "" in scratch.fingerprints():  # written without a graph: that is local data
-                scratch.update(f"ADD DEFAULT TO GRAPH <{settings.local_graph}> ; DROP DEFAULT")
+            during = scratch.fingerprints()
+            through_default = during.get("") != before.get(settings.local_graph)
+            if through_default and during.get(settings.local_graph) != before.get(settings.local_graph):
+                raise UpdateAmbiguous(
+                    "this update changes the local graph both as the default graph and as "
+                    f"GRAPH <{settings.local_graph}>; use one or the other"
+                )
+            scratch.update(f"MOVE SILENT DEFAULT TO {local}" if through_default else "DROP SILENT DEFAULT")
             after = scratch.fingerprints()
             changed = sorted(g for g in set(before) | set(after) if before.get(g) != after.get(g) and g)
             new_content = {g: scratch.read_graph(g) for g in changed}
@@ -69,7 +82,8 @@ def apply_update(store: Store, validator: Validator, settings: Settings, sparql:
 
 
 def put_graph(store: Store, validator: Validator, settings: Settings, graph_iri: str, content: Graph) -> WriteOutcome:
-    """Graph Store Protocol PUT: the graph becomes ``content``."""
+    """Graph Store Protocol PUT: the graph becomes ``content`` (empty content removes the graph:
+    a graph without triples does not exist here)."""
     with WRITE_LOCK:
         return _validate_and_replace(store, validator, {graph_iri: content}, settings)
 

@@ -113,7 +113,7 @@ def write_graph(target: str) -> Response:
                 put_graph(store, validator, settings, target, content)
             else:
                 post_graph(store, validator, settings, target, content)
-            status = 204 if existed else 201
+            status = 201 if not existed and len(content) else 204
     except WriteRefused as refused:
         return report_response(refused.report, 422)
     except StoreError as exc:

@@ -16,10 +16,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from graph.formats import GRAPH_FORMATS, HTML, Format, NotAcceptable, negotiate, query_form
+from graph.guard import ForbiddenOperation, check_query, check_update
 from graph.namespaces import PREFIXES, bind_prefixes
 from graph.store import QuerySyntaxError, StoreError
 from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
-from graph.writes import WriteRefused, apply_update
+from graph.writes import UpdateAmbiguous, WriteRefused, apply_update
 from web import context
 from web.auth import check_write_access
 
@@ -154,6 +155,10 @@ def parse_json_results(body: bytes) -> tuple[list[str], list[list], bool]:
 
 
 def answer_query(sparql: str) -> Response:
+    try:
+        check_query(sparql, context.settings().service_allowlist)
+    except ForbiddenOperation as exc:
+        raise ProtocolError(400, str(exc)) from None
     form = query_form(sparql)
     try:
         fmt = negotiate(form, request.accept_mimetypes, request.values.get("format"), allow_html=True)
@@ -302,6 +307,10 @@ def run_update(sparql_update: str) -> Response:
     refused = check_write_access()
     if refused is not None:
         return refused
+    try:
+        check_update(sparql_update, context.settings().service_allowlist)
+    except ForbiddenOperation as exc:
+        raise ProtocolError(400, str(exc)) from None
     if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: write USING in the update")
     try:
@@ -310,6 +319,8 @@ def run_update(sparql_update: str) -> Response:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from None
     except WriteRefused as refused_write:
         return report_response(refused_write.report, 422)
+    except UpdateAmbiguous as exc:
+        raise ProtocolError(400, str(exc)) from None
     except StoreError as exc:
         raise ProtocolError(500, f"the update failed, nothing was written: {exc}") from None
     context.query_pool().snapshots.refresh()
