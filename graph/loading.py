@@ -14,9 +14,9 @@ from typing import Callable, Sequence
 
 from rdflib import Graph
 
-from graph.rdfio import RdfReadError, read_rdf
+from graph.rdfio import RdfReadError, format_for, read_rdf
 from graph.settings import Settings
-from graph.store import Store
+from graph.store import Store, StoreError
 from graph.validation import ValidationReport, Validator, read_turtle_dir
 
 Progress = Callable[[str], None]
@@ -95,6 +95,17 @@ def load_files(
     Returns the number of triples written and the checks; raises :class:`LoadRefused`
     (nothing written) otherwise. With ``replace`` the graph's old content goes in the same step.
     """
+    if validator is None and all(format_for(Path(p)) in store.bulk_formats for p in paths):
+        # Trusted bulk dump: let the engine parse (for 1M triples, seconds instead of minutes).
+        progress(f"loading {len(paths)} file(s) without validation, parsed by the engine…")
+        started = time.monotonic()
+        try:
+            written = store.load_files([(Path(p), format_for(Path(p))) for p in paths], graph_iri,
+                                       base_iri=base_iri, replace=replace)
+        except StoreError as exc:
+            raise LoadRefused(2, [FileCheck(Path(paths[0]), error=str(exc))]) from None
+        progress(f"written {written} triples in {time.monotonic() - started:.1f} s")
+        return written, [FileCheck(Path(p)) for p in paths]
     checks = check_files(paths, base_iri, validator, progress)
     if any(c.error for c in checks):
         raise LoadRefused(2, checks)

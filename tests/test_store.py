@@ -244,3 +244,17 @@ def test_setup_installs_vocabularies_and_bundled_data_once(store, settings, vali
     assert store.count(settings.local_graph) == local + 1
     setup_store(store, settings, validator, reload_data=True)
     assert store.count(settings.local_graph) == local
+
+
+def test_unvalidated_bulk_load_is_all_or_nothing(store, settings, tmp_path):
+    good = write(tmp_path / "good.nt", f"<{EX}a> <{EX}p> \"1\" .\n<{EX}b> <{EX}p> \"2\" .\n")
+    broken = write(tmp_path / "broken.nt", f"<{EX}c> <{EX}p> .\n")
+    with pytest.raises(LoadRefused) as refused:
+        load_files(store, [good, broken], settings.local_graph, base_iri=settings.base_iri, validator=None)
+    assert refused.value.exit_code == 2 and "broken.nt" in refused.value.checks[0].error
+    assert store.count() == 0
+    written, _ = load_files(store, [good, good], settings.local_graph, base_iri=settings.base_iri, validator=None, replace=True)
+    assert written == 2 and store.count(settings.local_graph) == 2
+    written, _ = load_files(store, [good], settings.local_graph, base_iri=settings.base_iri, validator=None)
+    assert store.count(settings.local_graph) == 2  # same triples: a set
+    assert all(not str(g).startswith("urn:tscgraph:staging:") for g in store.graph_names())

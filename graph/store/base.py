@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Literal, Mapping, Sequence
 
 from rdflib import Graph, URIRef
@@ -60,6 +61,13 @@ class QueryResult:
 
 class Store(abc.ABC):
     """What tscgraph needs from a quad store."""
+
+    #: Syntaxes (rdflib parser names) the engine can parse itself in :meth:`load_files`.
+    bulk_formats: frozenset[str] = frozenset()
+
+    def load_files(self, files: Sequence[tuple[Path, str]], graph_iri: str, *, base_iri: str, replace: bool = False) -> int:
+        """Unvalidated bulk load parsed by the engine, all files or nothing (engines that can)."""
+        raise StoreError("this store cannot bulk-load files; load them with validation")
 
     @abc.abstractmethod
     def query(
