@@ -151,7 +151,12 @@ def test_gap_query_keeps_the_minus_form_and_agrees_with_not_exists(fixture_store
 def test_matchmaking_uses_one_sub_select_per_side():
     """A join of offers and requests on two variables ran >60 s at 1M triples; sub-SELECTs 44 ms."""
     text = CATALOGUE["offers-for-requests"].text
-    assert text.count("SELECT ?request ?target") == 1 and text.count("SELECT ?offer ?target") == 1
+    for shared in ("target", "modality", "language"):
+        requests_side, offers_side = text.count(f"SELECT ?request ?{shared} "), text.count(f"SELECT ?offer ?{shared} ")
+        assert requests_side >= 1 and requests_side == offers_side, shared
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    assert not any("?request" in line and "?offer" in line and "SELECT" not in line and "GROUP" not in line
+                   and "ORDER" not in line for line in body.splitlines()), "requests and offers joined outside sub-SELECTs"
 
 
 def test_header_without_summary_is_refused(tmp_path: Path):
