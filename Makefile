@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install setup serve test clean
+.PHONY: install setup serve test bench bench-full clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tscgraph needs Python 3.11 or later"'
@@ -23,5 +23,11 @@ serve: setup       ## set everything up and run the server on 127.0.0.1:8000
 test: install      ## set everything up and run the test suite
 	$(BIN)/python -m pytest
 
+bench: install     ## quick benchmarks (10k and 100k triples, peers included; a few minutes) -> docs/benchmarks.md
+	$(BIN)/python -m bench.run --quick
+
+bench-full: install  ## full benchmarks (adds 1M triples) -> docs/benchmarks.md
+	$(BIN)/python -m bench.run --full
+
 clean:             ## remove the virtual environment and the default store
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-peers var

@@ -1,0 +1,1 @@
+"""Benchmarks of tscgraph: synthetic data (:mod:`bench.generate`), measurements and reports."""
