@@ -51,11 +51,8 @@ def measure_load(data: Path, store_dir: Path, validate: bool) -> dict:
 def _resource_iris(store: OxigraphStore) -> dict[str, URIRef]:
     """An actor and a project that exist in the data, for the parameterised bench queries."""
     out = {}
-    for kind in ("Actor", "Project"):
-        rows = store.select(
-            f"SELECT ?s WHERE {{ ?s a <https://w3id.org/tscgraph/ontology#{kind}> ; "
-            "<https://w3id.org/tscgraph/ontology#leadOrganisation>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?x } LIMIT 1"
-        )
+    for kind in ("Actor", "Project", "CooperationRequest"):
+        rows = store.select(f"SELECT ?s WHERE {{ ?s a <https://w3id.org/tscgraph/ontology#{kind}> }} ORDER BY ?s LIMIT 1")
         out[kind] = rows[0]["s"]
     return out
 
@@ -82,6 +79,8 @@ def measure_queries(store_dir: Path, runs: int, warmup: int = 2) -> dict:
                 values["resource"] = str(iris["Project" if "project" in query.name or query.name == "describe" else "Actor"])
             if any(p.name == "actor" for p in query.params):
                 values["actor"] = str(iris["Actor"])
+            if any(p.name == "request" for p in query.params):
+                values["request"] = str(iris["CooperationRequest"])
             bindings = query.bindings(values)
             times, rows = [], 0
             for i in range(warmup + runs):

@@ -24,7 +24,7 @@ EXPECTED = TEST_DATA / "queries" / "expected"
 EXPECTED_BUNDLED = TEST_DATA / "queries" / "expected-bundled"
 CATALOGUE = load_catalogue(QUERIES)
 #: Parameters for the fixture where a default does not fit it (the default actor, OFB, is bundled data).
-FIXTURE_PARAMS = {"partner-network": {"actor": BASE + "id/actor/a4"}}
+FIXTURE_PARAMS = {"partner-network": {"actor": BASE + "id/actor/a4"}, "offers-for-request": {"request": BASE + "id/request/r1"}}
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_gap_query_keeps_the_minus_form_and_agrees_with_not_exists(fixture_store
 
 def test_matchmaking_uses_one_sub_select_per_side():
     """A join of offers and requests on two variables ran >60 s at 1M triples; sub-SELECTs 44 ms."""
-    text = CATALOGUE["offers-for-requests"].text
+    text = CATALOGUE["offers-for-request"].text
     for shared in ("target", "modality", "language"):
         requests_side, offers_side = text.count(f"SELECT ?request ?{shared} "), text.count(f"SELECT ?offer ?{shared} ")
         assert requests_side >= 1 and requests_side == offers_side, shared

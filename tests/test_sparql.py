@@ -358,7 +358,7 @@ def test_concurrent_queries_are_answered_in_parallel(endpoint):
 def test_named_query_catalogue(live_server):
     listing = get(live_server + "/queries", headers={"Accept": "application/json"}).json()["queries"]
     names = {q["name"] for q in listing}
-    assert {"projects-per-gbf-target", "targets-without-projects", "offers-for-requests"} <= names
+    assert {"projects-per-gbf-target", "targets-without-projects", "offers-for-request"} <= names
     html = get(live_server + "/queries", headers={"Accept": "text/html"})
     assert all(f"/queries/{n}" in html.text for n in names)
 

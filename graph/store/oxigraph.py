@@ -104,12 +104,13 @@ class OxigraphStore(Store):
     def load_files(self, files, graph_iri: str, *, base_iri: str, replace: bool = False) -> int:
         """Parse triple files with the engine's own (fast) parsers into ``graph_iri``: all or nothing.
 
-        For unvalidated bulk loads. One file added to a graph is one transaction. Otherwise the files
-        go to a staging graph first, then one update moves them in (the CLI holds the store alone,
-        so nobody reads the staging graph meanwhile).
+        For unvalidated bulk loads. One file added to a graph (or replacing an empty one) is one
+        transaction. Otherwise the files go to a staging graph first, then one update moves them in
+        (the CLI holds the store alone, so nobody reads the staging graph meanwhile); the move costs
+        about as much again as the parse (~1.5 s per 100k triples).
         """
         target = ox.NamedNode(graph_iri)
-        if len(files) == 1 and not replace:
+        if len(files) == 1 and (not replace or self.count(graph_iri) == 0):
             path, fmt = files[0]
             before = self.count(graph_iri)
             self._engine_load(path, fmt, base_iri, target)
