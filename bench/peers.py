@@ -1,0 +1,378 @@
+"""Start and stop SPARQL servers over the same data, for side-by-side HTTP benchmarks.
+
+Each server runs on a free loopback port (127.0.0.1 only) as a context manager yielding a
+:class:`Server` whose ``url`` is its SPARQL endpoint:
+
+* :func:`ours` — ``tscgraph setup``, ``tscgraph load --no-validate --replace --graph <local> DATA``
+  into a fresh store, then ``tscgraph serve`` (gunicorn, query worker processes over snapshots).
+* :func:`oxigraph_server` — the raw Oxigraph server (PyPI ``oxigraph``, the Rust CLI):
+  ``oxigraph load`` of DATA into the local graph and of ``ontology/*.ttl`` into the ontology graph,
+  then ``oxigraph serve-read-only --union-default-graph`` (or, ``in_memory=True``, ``oxigraph serve``
+  without a location, filled through its Graph Store endpoint).
+* :func:`rdflib_endpoint` — ``rdflib-endpoint serve DATA ontology/*.ttl`` (FastAPI + uvicorn,
+  rdflib's in-memory Dataset with ``default_union=True``); its endpoint is ``/``.
+
+All three see the same quads: DATA in ``{base}graph/local``, the ontology and vocabularies in
+``{base}graph/ontology``, and queries without ``GRAPH`` read the union, as ours do.
+
+The peers live in a separate virtualenv, ``.venv-peers`` at the repository root, so their
+dependencies never touch ours; :func:`ensure_peers` creates it and installs them when missing.
+:func:`ensure_wrk` installs Debian's ``wrk`` (apt-get, as root) when it is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "https://chm.example.org/"
+LOCAL_GRAPH = BASE + "graph/local"
+ONTOLOGY_GRAPH = BASE + "graph/ontology"
+ONTOLOGY_FILES = sorted((ROOT / "ontology").glob("*.ttl"))
+PEERS_VENV = ROOT / ".venv-peers"
+PEER_PACKAGES = ("oxigraph>=0.5,<0.6", "rdflib-endpoint", "uvicorn")
+START_TIMEOUT_S = 180.0
+
+
+# ------------------------------------------------------------------ installing what is needed
+
+
+def _run(cmd: list[str], *, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def ensure_wrk() -> str | None:
+    """Path of ``wrk``, installed from Debian if missing (needs root and apt-get); None if impossible."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        return None
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        _run(["apt-get", "update", "-qq"], env=env)
+        _run(["apt-get", "install", "-y", "-qq", "wrk"], env=env)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"bench: cannot install wrk ({exc}); using the Python load generator", file=sys.stderr)
+        return None
+    return shutil.which("wrk")
+
+
+def peer_bin(name: str) -> Path:
+    return PEERS_VENV / "bin" / name
+
+
+def ensure_peers() -> Path:
+    """Create ``.venv-peers`` and install the peers in it, unless they are already there (idempotent)."""
+    python = peer_bin("python")
+    if not python.exists():
+        _run([shutil.which("python3") or sys.executable, "-m", "venv", PEERS_VENV])
+    ready = peer_bin("oxigraph").exists() and peer_bin("rdflib-endpoint").exists() and subprocess.run(
+        [str(python), "-c", "import rdflib_endpoint, uvicorn"], capture_output=True, timeout=120
+    ).returncode == 0
+    if not ready:
+        _run([python, "-m", "pip", "install", "-q", *PEER_PACKAGES])
+    return PEERS_VENV
+
+
+def peer_versions() -> dict[str, str]:
+    """Installed versions of the peers (for the report)."""
+    code = (
+        "import importlib.metadata as m\n"
+        "for p in ('oxigraph', 'rdflib-endpoint', 'rdflib', 'uvicorn', 'fastapi'):\n"
+        "    print(p, m.version(p))\n"
+    )
+    out = _run([peer_bin("python"), "-c", code], timeout=60).stdout
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+def our_bin(name: str) -> Path:
+    here = Path(sys.executable).parent / name
+    return here if here.exists() else ROOT / ".venv" / "bin" / name
+
+
+# ------------------------------------------------------------------ processes, ports, memory
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    tree, out, todo = _children(), [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(tree.get(p, []))
+    return out
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (kB) summed over the process tree of ``pid``, and how many processes it has."""
+    rss = hwm = n = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        n += 1
+        rss += int(fields.get("VmRSS", "0 kB").split()[0])
+        hwm += int(fields.get("VmHWM", "0 kB").split()[0])
+    return {"rss_kib": rss, "hwm_kib": hwm, "processes": n}
+
+
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+@dataclass
+class Server:
+    """A running server: ``url`` is its SPARQL endpoint, ``base`` its root URL."""
+
+    name: str
+    url: str
+    base: str
+    process: subprocess.Popen
+    log_path: Path
+    commands: list[str] = field(default_factory=list)
+    started_s: float = 0.0
+
+    def memory(self) -> dict[str, float]:
+        """Resident memory now (VmRSS) and the sum of each process's peak (VmHWM), MiB, whole process tree."""
+        m = memory_kib(self.process.pid)
+        return {"rss_mib": round(m["rss_kib"] / 1024, 1), "hwm_mib": round(m["hwm_kib"] / 1024, 1), "processes": m["processes"]}
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _http_ok(url: str, headers: dict | None = None, timeout: float = 5) -> bool:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as resp:
+            return 200 <= resp.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_ready(server: Server, probe: str, headers: dict | None = None, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Poll ``probe`` until it answers 2xx; bounded in time; fails if the process dies."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if _http_ok(probe, headers):
+            return
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            _stop(server)
+            raise RuntimeError(f"{server.name} did not start:\n{server.log()[-4000:]}")
+        time.sleep(0.2)
+
+
+def _stop(server: Server) -> None:
+    """SIGTERM the server, then SIGKILL it and any of its descendants still alive (by pid, checked)."""
+    proc = server.process
+    family = [(p, _cmdline(p)) for p in process_tree(proc.pid)] if proc.poll() is None else []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+    deadline = time.monotonic() + 10
+    for pid, cmdline in family[1:]:
+        while _cmdline(pid) == cmdline and cmdline is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _cmdline(pid) == cmdline and cmdline is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _start(name: str, cmd: list, log_path: Path, url: str, base: str, env: dict | None = None,
+           commands: list[str] | None = None) -> Server:
+    log = open(log_path, "w")
+    try:
+        proc = subprocess.Popen([str(c) for c in cmd], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                stdin=subprocess.DEVNULL)
+    finally:
+        log.close()
+    return Server(name, url, base, proc, log_path, [*(commands or []), _shell(cmd)], time.monotonic())
+
+
+def _shell(cmd: list) -> str:
+    import shlex
+
+    return " ".join(shlex.quote(str(c)) for c in cmd)
+
+
+def _is_dataset(path: Path) -> bool:
+    return path.suffix.lower() in (".nq", ".trig")
+
+
+def _workdir(workdir: Path | None, name: str) -> Path:
+    if workdir is None:
+        return Path(tempfile.mkdtemp(prefix=f"tscgraph-bench-{name}-"))
+    workdir = Path(workdir) / name
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    return workdir
+
+
+_ASK = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+_JSON = {"Accept": "application/sparql-results+json"}
+
+
+# ------------------------------------------------------------------ the servers
+
+
+@contextlib.contextmanager
+def ours(data_file: Path, workdir: Path | None = None, *, query_workers: int = 3, max_result_rows: int = 1_000_000,
+         query_time_limit: int = 60, extra_settings: dict | None = None) -> Iterator[Server]:
+    """tscgraph: setup, load DATA (replacing the local graph, no validation), serve."""
+    data_file = Path(data_file).resolve()
+    work = _workdir(workdir, "ours")
+    store = work / "store"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSCGRAPH_")}
+    settings = {
+        "STORE_DIR": str(store), "BASE_IRI": BASE, "QUERY_WORKERS": str(query_workers),
+        "MAX_RESULT_ROWS": str(max_result_rows), "QUERY_TIME_LIMIT": str(query_time_limit),
+        **{k.upper(): str(v) for k, v in (extra_settings or {}).items()},
+    }
+    env.update({"TSCGRAPH_" + k: v for k, v in settings.items()})
+    tscgraph = our_bin("tscgraph")
+    setup = [tscgraph, "setup"]
+    load = [tscgraph, "load", "--no-validate", "--replace", "--graph", LOCAL_GRAPH, data_file]
+    _run(setup, env=env, timeout=600)
+    _run(load, env=env, timeout=1800)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    prefix = " ".join(f"TSCGRAPH_{k}={v}" for k, v in settings.items())
+    server = _start("ours", [tscgraph, "serve", "--host", "127.0.0.1", "--port", port], work / "server.log",
+                    base + "/sparql", base, env=env,
+                    commands=[f"{prefix} {_shell(setup)}", f"{prefix} {_shell(load)}"])
+    server.commands[-1] = f"{prefix} {server.commands[-1]}"
+    _wait_ready(server, base + "/health")
+    _wait_ready(server, base + "/sparql?" + _ASK, _JSON)  # the query workers are up
+    try:
+        yield server
+    finally:
+        _stop(server)
+
+
+@contextlib.contextmanager
+def oxigraph_server(data_file: Path, workdir: Path | None = None, *, in_memory: bool = False) -> Iterator[Server]:
+    """The raw Oxigraph server (Rust CLI) over DATA + the ontology, union default graph, read-only on disk.
+
+    No ``--timeout-s``: in oxigraph 0.5.13 it starts one "SPARQL evaluation timeout" thread per query
+    that lives as long as the timeout, so a few seconds of load at thousands of req/s exhaust threads
+    ("Resource temporarily unavailable" 500s, then an abort: seen here with 60 s)."""
+    ensure_peers()
+    data_file = Path(data_file).resolve()
+    work = _workdir(workdir, "oxigraph-mem" if in_memory else "oxigraph")
+    oxigraph = peer_bin("oxigraph")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    commands: list[str] = []
+    if in_memory:
+        cmd = [oxigraph, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        server = _start("oxigraph-mem", cmd, work / "server.log", base + "/query", base)
+        _wait_ready(server, base + "/query?" + _ASK, _JSON)
+        try:
+            _post_file(base + "/store", data_file, None if _is_dataset(data_file) else LOCAL_GRAPH)
+            for path in ONTOLOGY_FILES:
+                _post_file(base + "/store", path, ONTOLOGY_GRAPH)
+        except Exception:
+            _stop(server)
+            raise
+        server.commands.append(f"POST {base}/store?graph=<local> DATA; POST {base}/store?graph=<ontology> ontology/*.ttl")
+    else:
+        location = work / "db"
+        data_load = [oxigraph, "load", "--location", location, "--base", BASE, "--file", data_file]
+        if not _is_dataset(data_file):
+            data_load += ["--graph", LOCAL_GRAPH]
+        onto_load = [oxigraph, "load", "--location", location, "--base", BASE, "--graph", ONTOLOGY_GRAPH,
+                     "--file", *ONTOLOGY_FILES]
+        for cmd in (data_load, onto_load):
+            _run(cmd, timeout=1800)
+            commands.append(_shell(cmd))
+        cmd = [oxigraph, "serve-read-only", "--location", location, "--bind", f"127.0.0.1:{port}",
+               "--union-default-graph"]
+        server = _start("oxigraph", cmd, work / "server.log", base + "/query", base, commands=commands)
+        _wait_ready(server, base + "/query?" + _ASK, _JSON)
+    try:
+        yield server
+    finally:
+        _stop(server)
+
+
+_RDF_TYPES = {".nt": "application/n-triples", ".nq": "application/n-quads", ".ttl": "text/turtle",
+              ".trig": "application/trig", ".rdf": "application/rdf+xml", ".owl": "application/rdf+xml"}
+
+
+def _post_file(store_url: str, path: Path, graph: str | None) -> None:
+    url = store_url + ("?" + urllib.parse.urlencode({"graph": graph}) if graph else "")
+    request = urllib.request.Request(url, data=path.read_bytes(), method="POST",
+                                     headers={"Content-Type": _RDF_TYPES[path.suffix.lower()]})
+    with urllib.request.urlopen(request, timeout=600) as resp:
+        if not 200 <= resp.status < 300:
+            raise RuntimeError(f"POST {url} answered {resp.status}")
+
+
+@contextlib.contextmanager
+def rdflib_endpoint(data_file: Path, workdir: Path | None = None) -> Iterator[Server]:
+    """rdflib-endpoint's CLI over DATA + the ontology (rdflib in-memory Dataset, union default graph)."""
+    ensure_peers()
+    data_file = Path(data_file).resolve()
+    work = _workdir(workdir, "rdflib-endpoint")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [peer_bin("rdflib-endpoint"), "serve", data_file, *ONTOLOGY_FILES, "--host", "127.0.0.1", "--port", port]
+    server = _start("rdflib-endpoint", cmd, work / "server.log", base + "/", base)
+    _wait_ready(server, base + "/?" + _ASK, _JSON)
+    try:
+        yield server
+    finally:
+        _stop(server)
+
+
+SERVERS = {"ours": ours, "oxigraph": oxigraph_server, "rdflib-endpoint": rdflib_endpoint,
+           "oxigraph-mem": lambda data, workdir=None: oxigraph_server(data, workdir, in_memory=True)}
