@@ -279,16 +279,18 @@ def ours(data_file: Path, workdir: Path | None = None, *, query_workers: int = 3
     }
     env.update({"TSCGRAPH_" + k: v for k, v in settings.items()})
     tscgraph = our_bin("tscgraph")
+    # Load first, into the empty local graph (the engine's fast path), then `setup` installs the
+    # ontology and leaves the now non-empty local graph alone (no bundled data mixed in).
+    load = [tscgraph, "load", "--no-validate", "--graph", LOCAL_GRAPH, data_file]
     setup = [tscgraph, "setup"]
-    load = [tscgraph, "load", "--no-validate", "--replace", "--graph", LOCAL_GRAPH, data_file]
-    _run(setup, env=env, timeout=600)
     _run(load, env=env, timeout=1800)
+    _run(setup, env=env, timeout=600)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     prefix = " ".join(f"TSCGRAPH_{k}={v}" for k, v in settings.items())
     server = _start("ours", [tscgraph, "serve", "--host", "127.0.0.1", "--port", port], work / "server.log",
                     base + "/sparql", base, env=env,
-                    commands=[f"{prefix} {_shell(setup)}", f"{prefix} {_shell(load)}"])
+                    commands=[f"{prefix} {_shell(load)}", f"{prefix} {_shell(setup)}"])
     server.commands[-1] = f"{prefix} {server.commands[-1]}"
     _wait_ready(server, base + "/health")
     _wait_ready(server, base + "/sparql?" + _ASK, _JSON)  # the query workers are up

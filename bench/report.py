@@ -171,6 +171,8 @@ def write_report() -> Path:
         if not results:
             continue
         out += [f"## The `{name}` run", ""] + machine_section(results)
+        for failure in results.get("failures", []):
+            out += [f"**A stage failed in this run**: {failure}", ""]
         out += ["### Loading", ""] + load_table(results)
         out += ["### Query latency", ""] + query_table(results)
         out += ["### SHACL validation", ""] + shacl_table(results)

@@ -124,34 +124,52 @@ def main(argv: list[str] | None = None) -> int:
     config = MODES[args.mode]
     started = time.monotonic()
     results: dict = {"mode": args.mode, "seed": SEED, "machine": describe_machine(), "scales": []}
+    raw = ROOT / "docs" / f"benchmarks-{args.mode}.json"
+
+    def save() -> None:  # after every stage: a failure late in a long run keeps what was measured
+        results["elapsed_s"] = round(time.monotonic() - started, 1)
+        raw.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
     for scale in config["scales"]:
-        results["scales"].append(measure_scale(scale, config))
+        try:
+            results["scales"].append(measure_scale(scale, config))
+        except RuntimeError as exc:
+            log(f"{scale:,}: FAILED: {exc}")
+            results.setdefault("failures", []).append(f"{scale:,} triples: {str(exc)[-500:]}")
+        save()
     if not args.skip_http:
         from bench.http import run_http_benchmarks
 
         data = dataset(config["http_scale"])
         log(f"HTTP at {config['http_scale']:,} triples: tscgraph, Oxigraph server, rdflib-endpoint")
         meta: dict = {}
-        rows = run_http_benchmarks(data, lookup_iri(data), concurrencies=(1, 8, 32), duration_s=config["duration_s"],
-                                   log=log, meta=meta)
-        results["http"] = {"scale": config["http_scale"], "rows": rows, "commands": meta.get("commands", {}),
-                           "checks": meta.get("checks", {})}
+        try:
+            rows = run_http_benchmarks(data, lookup_iri(data), concurrencies=(1, 8, 32), duration_s=config["duration_s"],
+                                       log=log, meta=meta)
+            results["http"] = {"scale": config["http_scale"], "rows": rows, "commands": meta.get("commands", {}),
+                               "checks": meta.get("checks", {})}
+            results["pages"] = {"scale": config["http_scale"], "rows": [r for r in rows if r["server"] == "ours"]}
+        except Exception as exc:  # noqa: BLE001 - record it, keep the rest of the run
+            log(f"HTTP: FAILED: {exc}")
+            results.setdefault("failures", []).append(f"HTTP at {config['http_scale']:,}: {str(exc)[-500:]}")
+        save()
         if config["pages_scale"] != config["http_scale"]:
             pages_data = dataset(config["pages_scale"])
             log(f"tscgraph alone at {config['pages_scale']:,} triples (pages, memory)")
-            page_rows = run_http_benchmarks(pages_data, lookup_iri(pages_data), concurrencies=(1, 8),
-                                            duration_s=config["duration_s"], peer_names=(), log=log)
-            results["pages"] = {"scale": config["pages_scale"], "rows": page_rows}
-        else:
-            results["pages"] = {"scale": config["http_scale"], "rows": [r for r in rows if r["server"] == "ours"]}
-    results["elapsed_s"] = round(time.monotonic() - started, 1)
-    raw = ROOT / "docs" / f"benchmarks-{args.mode}.json"
-    raw.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+            try:
+                page_rows = run_http_benchmarks(pages_data, lookup_iri(pages_data), concurrencies=(1, 8),
+                                                duration_s=config["duration_s"], peer_names=(), log=log)
+                results["pages"] = {"scale": config["pages_scale"], "rows": page_rows}
+            except Exception as exc:  # noqa: BLE001
+                log(f"pages: FAILED: {exc}")
+                results.setdefault("failures", []).append(f"pages at {config['pages_scale']:,}: {str(exc)[-500:]}")
+            save()
+    save()
     from bench.report import write_report
 
     write_report()
     log(f"done in {results['elapsed_s']} s: {raw} and docs/benchmarks.md")
-    return 0
+    return 1 if results.get("failures") else 0
 
 
 if __name__ == "__main__":

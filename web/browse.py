@@ -27,11 +27,24 @@ SELECT ?s ?label ?lang WHERE {
   ?s ?p ?label . BIND(LANG(?label) AS ?lang)
 }
 """
+#: No ORDER BY: sorting every instance's IRI took 750 ms for 25k projects at 1M triples, while the
+#: engine's index order is stable for a given state of the store; each page is sorted for display.
 INSTANCES_PAGED = """
-SELECT DISTINCT ?class ?instance WHERE {{ ?instance a ?class }} ORDER BY ?instance LIMIT {limit} OFFSET {offset}
+SELECT DISTINCT ?class ?instance WHERE {{ ?instance a ?class }} LIMIT {limit} OFFSET {offset}
 """
-OUTGOING_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o"
-INCOMING_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?s LIMIT 500"
+LABELS_OF_TERMS = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?term ?label ?lang WHERE {{
+  VALUES ?term {{ {terms} }}
+  {{ ?term skos:prefLabel ?label }} UNION {{ ?term dcterms:title ?label }} UNION {{ ?term rdfs:label ?label }}
+  BIND(LANG(?label) AS ?lang)
+}}
+"""
+#: Sorted in Python: ORDER BY over a busy resource's incoming links cost 54 ms at 1M, the scan 1.5 ms.
+OUTGOING_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+INCOMING_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"
 
 
 def _store() -> Store:
@@ -58,7 +71,28 @@ def label(term: Node, lang: str) -> str:
     if not isinstance(term, URIRef):
         return str(term)
     rows = _store().select(LABELS_QUERY, bindings={"s": term})
-    by_lang = {str(r["lang"]): str(r["label"]) for r in rows if "label" in r}
+    return pick_label(term, {str(r["lang"]): str(r["label"]) for r in rows if "label" in r}, lang)
+
+
+def labels_of(terms) -> dict[Node, dict[str, str]]:
+    """term → {language: label} for every IRI of ``terms``, in one query per 500 terms.
+
+    The IRIs go into a VALUES block: they come from the store's own answers (or from an ``iri``
+    argument already checked to be an IRI), never from free text. A page shows hundreds of terms:
+    one query per term, or one big join, was the slow part of a page (70 s for a busy actor at 1M).
+    """
+    iris = sorted({t for t in terms if isinstance(t, URIRef)}, key=str)
+    labels: dict[Node, dict[str, str]] = {}
+    for start in range(0, len(iris), 500):
+        block = " ".join(t.n3() for t in iris[start:start + 500])
+        for r in _store().select(LABELS_OF_TERMS.format(terms=block)):
+            labels.setdefault(r["term"], {}).setdefault(str(r.get("lang", "")), str(r["label"]))
+    return labels
+
+
+def pick_label(term: Node, by_lang: dict[str, str], lang: str) -> str:
+    if not isinstance(term, URIRef):
+        return str(term)
     for choice in (lang, "en", ""):
         if choice in by_lang:
             return by_lang[choice]
@@ -125,9 +159,11 @@ def instances():
         abort(400, description="page must be a positive integer")
     query = INSTANCES_PAGED.format(limit=page_size + 1, offset=(page - 1) * page_size)
     rows = [r["instance"] for r in _store().select(query, bindings={"class": cls})]
+    labels = labels_of(rows)
+    rows = rows[:page_size + 1]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
-    items = [(r, label(r, lang)) for r in rows]
+    items = sorted(((r, pick_label(r, labels.get(r, {}), lang)) for r in rows), key=lambda item: (item[1].casefold(), str(item[0])))
     if _wants_json():
         return jsonify(
             {"class": str(cls), "page": page, "next": has_next, "instances": [{"iri": str(i), "label": lbl} for i, lbl in items]}
@@ -142,8 +178,8 @@ def resource():
     lang = _lang()
     iri = _iri_arg()
     store = _store()
-    outgoing = store.select(OUTGOING_QUERY, bindings={"s": iri})
-    incoming = store.select(INCOMING_QUERY, bindings={"o": iri})
+    outgoing = sorted(store.select(OUTGOING_QUERY, bindings={"s": iri}), key=lambda r: (str(r["p"]), str(r["o"])))
+    incoming = sorted(store.select(INCOMING_QUERY, bindings={"o": iri}), key=lambda r: (str(r["p"]), str(r["s"])))
     if not outgoing and not incoming:
         abort(404, description=f"nothing is known about <{iri}>")
     if _wants_json():
@@ -153,15 +189,18 @@ def resource():
             outgoing=[{"p": str(r["p"]), "o": str(r["o"])} for r in outgoing],
             incoming=[{"s": str(r["s"]), "p": str(r["p"])} for r in incoming],
         )
-    out = [(r["p"], label(r["p"], lang), r["o"], _object_label(r["o"], lang)) for r in outgoing]
-    inc = [(r["s"], label(r["s"], lang), r["p"], label(r["p"], lang)) for r in incoming]
-    return render_template("resource.html", iri=iri, title=label(iri, lang), outgoing=out, incoming=inc, lang=lang)
+    labels = labels_of([iri] + [r["p"] for r in outgoing] + [r["o"] for r in outgoing]
+                       + [r["s"] for r in incoming] + [r["p"] for r in incoming])
+    name = lambda term: pick_label(term, labels.get(term, {}), lang)  # noqa: E731
+    out = [(r["p"], name(r["p"]), r["o"], _object_label(r["o"], name)) for r in outgoing]
+    inc = [(r["s"], name(r["s"]), r["p"], name(r["p"])) for r in incoming]
+    return render_template("resource.html", iri=iri, title=name(iri), outgoing=out, incoming=inc, lang=lang)
 
 
-def _object_label(term: Node, lang: str) -> str:
+def _object_label(term: Node, name) -> str:
     if isinstance(term, Literal):
         return str(term) + (f" @{term.language}" if term.language else "")
-    return label(term, lang)
+    return name(term)
 
 
 @bp.app_errorhandler(400)
