@@ -6,7 +6,6 @@ Pure functions, shared by the query workers (which render) and the web layer (wh
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
@@ -15,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Graph, Literal, URIRef
 
 from graph.namespaces import bind_prefixes
-from graph.results import term_json, to_csv, to_tsv
+from graph.results import boolean_json, solutions_json, to_csv, to_tsv
 from graph.store.base import QueryResult, Row, Triple
 
 if TYPE_CHECKING:
@@ -142,18 +141,6 @@ def render(result: QueryResult, fmt: Format, max_rows: int) -> Rendered:
     return Rendered(body.encode(), fmt.media_type, len(rows), truncated, max_rows)
 
 
-def solutions_json(variables: list[str], rows: list[Row], truncated: bool, limit: int) -> str:
-    doc: dict = {"head": {"vars": variables}}
-    if truncated:
-        # Not part of the W3C format (readers ignore unknown members): the answer is incomplete.
-        doc["truncated"] = True
-        doc["limit"] = limit
-    doc["results"] = {
-        "bindings": [{v: term_json(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-    }
-    return json.dumps(doc, ensure_ascii=False)
-
-
 def _xml_term(term) -> str:
     if isinstance(term, URIRef):
         return f"<uri>{escape(str(term))}</uri>"
@@ -183,10 +170,6 @@ def solutions_xml(variables: list[str], rows: list[Row], truncated: bool, limit:
         out.append("</result>")
     out.append("</results></sparql>")
     return "\n".join(out) + "\n"
-
-
-def boolean_json(value: bool) -> str:
-    return json.dumps({"head": {}, "boolean": value})
 
 
 def boolean_xml(value: bool) -> str:

@@ -32,11 +32,29 @@ def term_json(term: Node) -> dict:
     return out
 
 
+def solutions_json(variables: Sequence[str], rows: Iterable[Row], truncated: bool = False, limit: int = 0,
+                   indent: int | None = None) -> str:
+    """SELECT results in the SPARQL 1.1 JSON format; a cut answer says so (``truncated``, ``limit``)."""
+    doc: dict = {"head": {"vars": list(variables)}}
+    if truncated:
+        # Not part of the W3C format (readers ignore unknown members): the answer is incomplete.
+        doc["truncated"] = True
+        doc["limit"] = limit
+    doc["results"] = {
+        "bindings": [{v: term_json(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=indent)
+
+
+def boolean_json(value: bool) -> str:
+    return json.dumps({"head": {}, "boolean": value})
+
+
 def to_json(result: QueryResult) -> str:
+    """A whole (uncut) SELECT or ASK result as JSON, for people reading the CLI's output."""
     if result.kind == "ask":
-        return json.dumps({"head": {}, "boolean": bool(result.boolean)})
-    rows = [{v: term_json(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]
-    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": rows}}, ensure_ascii=False, indent=1)
+        return boolean_json(bool(result.boolean))
+    return solutions_json(result.variables, result.rows, indent=1)
 
 
 def to_csv(variables: Sequence[str], rows: Iterable[Row]) -> str:

@@ -46,7 +46,7 @@ class WriteOutcome:
     report: ValidationReport | None  # warnings of the accepted write, if any
 
 
-def _validate_and_replace(store: Store, validator: Validator, new_content: dict[str, Graph], settings: Settings) -> WriteOutcome:
+def _validate_and_replace(store: Store, validator: Validator, new_content: dict[str, Graph]) -> WriteOutcome:
     reports = [validator.validate(graph) for graph in new_content.values()]  # every graph, the ontology's too
     report = merge_reports(reports) if reports else None
     if report is not None and not report.conforms:
@@ -78,22 +78,22 @@ def apply_update(store: Store, validator: Validator, settings: Settings, sparql:
             new_content = {g: scratch.read_graph(g) for g in changed}
         finally:
             scratch.close()
-        return _validate_and_replace(store, validator, new_content, settings)
+        return _validate_and_replace(store, validator, new_content)
 
 
-def put_graph(store: Store, validator: Validator, settings: Settings, graph_iri: str, content: Graph) -> WriteOutcome:
+def put_graph(store: Store, validator: Validator, graph_iri: str, content: Graph) -> WriteOutcome:
     """Graph Store Protocol PUT: the graph becomes ``content`` (empty content removes the graph:
     a graph without triples does not exist here)."""
     with WRITE_LOCK:
-        return _validate_and_replace(store, validator, {graph_iri: content}, settings)
+        return _validate_and_replace(store, validator, {graph_iri: content})
 
 
-def post_graph(store: Store, validator: Validator, settings: Settings, graph_iri: str, content: Graph) -> WriteOutcome:
+def post_graph(store: Store, validator: Validator, graph_iri: str, content: Graph) -> WriteOutcome:
     """Graph Store Protocol POST: ``content`` is merged into the graph."""
     with WRITE_LOCK:
         merged = store.read_graph(graph_iri)
         merged += content
-        return _validate_and_replace(store, validator, {graph_iri: merged}, settings)
+        return _validate_and_replace(store, validator, {graph_iri: merged})
 
 
 def delete_graph(store: Store, graph_iri: str) -> bool:

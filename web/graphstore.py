@@ -100,7 +100,7 @@ def _body_graph():
 
 
 def write_graph(target: str) -> Response:
-    store, validator, settings = context.store(), context.validator(), context.settings()
+    store, validator = context.store(), context.validator()
     try:
         if request.method == "DELETE":
             if not delete_graph(store, target):
@@ -110,9 +110,9 @@ def write_graph(target: str) -> Response:
             existed = _exists(target)
             content = _body_graph()
             if request.method == "PUT":
-                put_graph(store, validator, settings, target, content)
+                put_graph(store, validator, target, content)
             else:
-                post_graph(store, validator, settings, target, content)
+                post_graph(store, validator, target, content)
             status = 201 if not existed and len(content) else 204
     except WriteRefused as refused:
         return report_response(refused.report, 422)

@@ -6,14 +6,12 @@ substitution — never pasted into the query text. Every SPARQL result format is
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from graph.formats import HTML, SOLUTION_FORMATS, NotAcceptable, formats_for, negotiate, query_form
+from graph.formats import HTML, SOLUTION_FORMATS, NotAcceptable, negotiate, query_form
 from graph.queries import NamedQuery, QueryCatalogueError
 from web import context
-from web.sparql import ProtocolError, answer_response, parse_json_results, run_job, text_error
+from web.sparql import ProtocolError, answer_response, download_links, parse_json_results, run_job, text_error
 
 bp = Blueprint("queries", __name__)
 
@@ -70,8 +68,7 @@ def run_named(name: str):
     except ProtocolError as exc:
         return text_error(exc.status, str(exc))
     variables, rows, truncated = parse_json_results(rendered.body)
-    params = {**values}
-    downloads = [(f.key, request.path + "?" + urlencode({**params, "format": f.key})) for f in formats_for(form)]
+    downloads = download_links(values, form, request.path)
     html = render_template(
         "query.html", query=query, variables=variables, rows=rows, truncated=truncated,
         limit=context.settings().max_result_rows, values=values, downloads=downloads, lang=_lang(),

@@ -15,7 +15,16 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from graph.formats import GRAPH_FORMATS, HTML, Format, NotAcceptable, negotiate, query_form
+from graph.formats import (
+    GRAPH_FORMATS,
+    HTML,
+    SOLUTION_FORMATS,
+    Format,
+    NotAcceptable,
+    formats_for,
+    negotiate,
+    query_form,
+)
 from graph.guard import ForbiddenOperation, check_query, check_update
 from graph.namespaces import PREFIXES, bind_prefixes
 from graph.store import QuerySyntaxError, StoreError
@@ -174,8 +183,7 @@ def answer_query(sparql: str) -> Response:
 
 
 def download_links(params: dict[str, str], form: str, path: str = "/sparql") -> list[tuple[str, str]]:
-    from graph.formats import formats_for
-
+    """(format, URL) of this answer in every format its query form offers."""
     return [(f.key, path + "?" + urlencode({**params, "format": f.key})) for f in formats_for(form)]
 
 
@@ -191,8 +199,6 @@ def query_page(sparql: str | None, form: str = "select", options: dict | None = 
                 rows = [list(t) for t in sorted(g)]
                 results = (["subject", "predicate", "object"], rows, rendered.truncated)
             else:
-                from graph.formats import SOLUTION_FORMATS
-
                 rendered = run_job(sparql, SOLUTION_FORMATS[0], **(options or {}))
                 results = parse_json_results(rendered.body)
         except ProtocolError as exc:
