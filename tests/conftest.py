@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.peers import free_port
 from graph.settings import ROOT, Settings, load_settings
 from graph.store.oxigraph import OxigraphStore
 from graph.validation import Validator
@@ -68,12 +68,6 @@ def run_cli(tmp_path: Path):
 
     run.store_dir = store_dir  # type: ignore[attr-defined]
     return run
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 TOKEN = "test-token-for-writes-3f1c9a"

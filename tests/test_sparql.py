@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
+from bench.peers import process_tree
 from tests.conftest import BASE
 
 COUNT_TARGETS = "PREFIX tsc: <https://w3id.org/tscgraph/ontology#> SELECT (COUNT(?t) AS ?n) WHERE { ?t a tsc:GBFTarget }"
@@ -276,23 +277,6 @@ def test_complete_answers_are_not_flagged(endpoint):
     assert r.headers["X-Tscgraph-Rows"] == "1"
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children.get(current, []))
-    return out
-
-
 def _cpu_seconds(pids: list[int]) -> float:
     ticks = 0
     for pid in pids:
@@ -327,10 +311,10 @@ def test_time_limit_stops_the_query_and_others_are_served(endpoint):
     assert "timeout" in slow["response"].text and "3 s" in slow["response"].text
     assert slow["seconds"] < 3 + 1, f"timeout answered after {slow['seconds']:.1f} s"
     # the work really stopped: over two seconds the server's process tree uses (almost) no CPU
-    pids = _descendants(endpoint.process.pid)
+    pids = process_tree(endpoint.process.pid)
     before = _cpu_seconds(pids)
     time.sleep(2)
-    used = _cpu_seconds(_descendants(endpoint.process.pid)) - before
+    used = _cpu_seconds(process_tree(endpoint.process.pid)) - before
     assert used < 0.5, f"server processes used {used:.2f} s of CPU in 2 s after the timeout"
     # and the server still answers
     assert count_of(requests.get(endpoint.url + "/sparql", params={"query": COUNT_TARGETS}, timeout=60)) == 23
