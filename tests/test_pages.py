@@ -5,6 +5,16 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def click_and_wait(browser, element) -> None:
+    """Click a link or button and wait until the next page has replaced this one (a click returns
+    before the navigation is done: reading the page at once may still read the old one)."""
+    html = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(html))
 
 
 def test_query_editor_runs_a_query_and_links_to_resources(browser, live_server):
@@ -16,20 +26,20 @@ def test_query_editor_runs_a_query_and_links_to_resources(browser, live_server):
         "PREFIX tsc: <https://w3id.org/tscgraph/ontology#>\n"
         "SELECT ?target WHERE { ?target a tsc:GBFTarget } ORDER BY ?target"
     )
-    browser.find_element(By.CSS_SELECTOR, "form.editor button[type=submit]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.editor button[type=submit]"))
     rows = browser.find_elements(By.CSS_SELECTOR, "table.results tbody tr")
     assert len(rows) == 23
     assert "query=" in browser.current_url  # the URL is the shareable link
     downloads = {a.text for a in browser.find_elements(By.CSS_SELECTOR, "main p a") if "format=" in (a.get_attribute("href") or "")}
     assert {"json", "xml", "csv", "tsv"} <= downloads
-    rows[0].find_element(By.TAG_NAME, "a").click()
+    click_and_wait(browser, rows[0].find_element(By.TAG_NAME, "a"))
     assert "/resource?iri=" in browser.current_url
     assert browser.find_element(By.TAG_NAME, "h1").text
 
 
 def test_example_queries_run_from_the_editor(browser, live_server):
     browser.get(live_server + "/sparql")
-    browser.find_element(By.LINK_TEXT, "GBF targets with no project").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "GBF targets with no project"))
     assert browser.find_elements(By.CSS_SELECTOR, "table.results tbody tr")
 
 
@@ -42,7 +52,7 @@ def test_syntax_error_is_shown_next_to_the_query(browser, live_server):
 def test_named_query_page_with_parameters_and_language_switch(browser, live_server):
     browser.get(live_server + "/queries/projects-per-gbf-target")
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == 23
-    browser.find_element(By.LINK_TEXT, "FR").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "FR"))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
     cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.results tbody tr td")]
     assert "Conserver 30 % des terres, des eaux et des mers @fr" in cells
@@ -50,6 +60,6 @@ def test_named_query_page_with_parameters_and_language_switch(browser, live_serv
 
 def test_home_page_leads_to_classes_and_instances(browser, live_server):
     browser.get(live_server + "/")
-    browser.find_element(By.LINK_TEXT, "Project").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Project"))
     links = browser.find_elements(By.CSS_SELECTOR, "ul.instances a")
     assert any("Biodiversa+" in a.text for a in links)
