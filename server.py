@@ -43,6 +43,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir)
     app.extensions["tscgraph.shutdown"] = shutdown
 
+    from web import i18n, links
     from web.browse import bp as browse
     from web.graphstore import bp as graphstore
     from web.openapi import bp as openapi
@@ -52,6 +53,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from web.sparql import bp as sparql
     from web.void import bp as void
 
+    i18n.init_app(app, settings.translations_dir, settings.languages, settings.default_lang)
+    links.init_app(app)
     app.extensions["tscgraph.metrics"] = Metrics()
     for blueprint in (browse, sparql, queries, graphstore, void, openapi, ops):
         app.register_blueprint(blueprint)

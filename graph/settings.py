@@ -24,6 +24,10 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message says which and why."""
 
 
+#: The language the messages are written in (gettext msgids); other languages are translations of it.
+SOURCE_LANG = "en"
+
+
 def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
@@ -43,11 +47,16 @@ class Settings:
     ontology_dir: Path = _setting(ROOT / "ontology", "Directory of the ontology and reference vocabularies (Turtle).")
     shapes_dir: Path = _setting(ROOT / "shapes", "Directory of the SHACL shapes (Turtle).")
     queries_dir: Path = _setting(ROOT / "queries", "Directory of the named SPARQL queries (.rq).")
+    translations_dir: Path = _setting(
+        ROOT / "translations",
+        "Directory of the message catalogues: one folder per language ('fr/', 'es/'…) of gettext .po files. "
+        "English is the source language; a language is offered once its folder exists.",
+    )
     bundled_data_dir: Path = _setting(ROOT / "data", "Directory of the bundled data loaded by 'tscgraph setup'.")
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(8000, "Port the server listens on.")
     server_threads: int = _setting(4, "Threads of the server's single worker process (the embedded store admits one writer process).")
-    default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (en or fr).")
+    default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (English or a language of translations_dir).")
     page_size: int = _setting(50, "Rows per page in the browsing pages.")
     query_time_limit: float = _setting(
         30.0,
@@ -80,6 +89,19 @@ class Settings:
         "SPARQL Update and the Graph Store Protocol; none means writes are disabled. Comma-separated "
         "in the environment variable.",
     )
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages pages are offered in: English (the source) and every folder of .po catalogues."""
+        found = sorted(
+            d.name for d in self.translations_dir.glob("*") if d.is_dir() and any(d.glob("*.po"))
+        ) if self.translations_dir.is_dir() else []
+        return (SOURCE_LANG, *[lang for lang in found if lang != SOURCE_LANG])
+
+    @property
+    def dumps_dir(self) -> Path:
+        """Where the server keeps the compressed data dumps it publishes (rebuilt when the data change)."""
+        return self.store_dir.with_name(self.store_dir.name + "-dumps")
 
     @property
     def snapshots_dir(self) -> Path:
@@ -169,6 +191,9 @@ def load_settings(
     for token_hash in settings.update_tokens:
         if not re.fullmatch(r"sha256:[0-9a-f]{64}", token_hash):
             raise SettingsError("update_tokens holds token hashes like 'sha256:<64 hex digits>' (see 'tscgraph token'), not tokens")
-    if settings.default_lang not in ("en", "fr"):
-        raise SettingsError(f"default_lang must be 'en' or 'fr', got {settings.default_lang!r}")
+    if settings.default_lang not in settings.languages:
+        raise SettingsError(
+            f"default_lang must be one of the languages with messages ({', '.join(settings.languages)}), "
+            f"got {settings.default_lang!r}"
+        )
     return settings

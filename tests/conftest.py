@@ -153,25 +153,45 @@ def writable_server(tmp_path_factory):
     stop_server(server)
 
 
+#: Where page tests keep their screenshots (a CI artefact); TSCGRAPH_TEST_ARTIFACTS moves it.
+ARTIFACTS = Path(os.environ.get("TSCGRAPH_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium driven through WebDriver (Debian's chromium and chromium-driver)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    """Headless Debian Chromium driven by Playwright (no browser download: Playwright's driver, Debian's browser)."""
+    from playwright.sync_api import sync_playwright
 
-    from tests.system_packages import BROWSER_PACKAGES, ensure_debian_packages
+    from tests.system_packages import BROWSER_PACKAGES, CHROMIUM, ensure_debian_packages
 
     ensure_debian_packages(BROWSER_PACKAGES)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1200,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (its own cookies: the language a test picks does not leak into the next)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB")
+    context.set_default_timeout(30_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page screenshot of what the test sees, as a test artefact."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

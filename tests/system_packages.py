@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-BROWSER_PACKAGES = {"/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"}
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_PACKAGES = {CHROMIUM: "chromium"}
 
 
 def ensure_debian_packages(paths_to_packages: dict[str, str]) -> None:

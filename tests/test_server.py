@@ -18,8 +18,8 @@ def get(url: str, **kw) -> requests.Response:
     return requests.get(url, timeout=30, **kw)
 
 
-def test_home_lists_graphs_and_classes_as_json(live_server):
-    data = get(live_server + "/?format=json").json()
+def test_graph_contents_lists_graphs_and_classes_as_json(live_server):
+    data = get(live_server + "/graph?format=json").json()
     graphs = {g["graph"]: g["triples"] for g in data["graphs"]}
     assert graphs[BASE + "graph/ontology"] > 1000 and graphs[BASE + "graph/local"] > 100
     assert data["triples"] == sum(graphs.values())
@@ -29,11 +29,11 @@ def test_home_lists_graphs_and_classes_as_json(live_server):
     assert any(q["name"] == "projects-per-gbf-target" for q in data["queries"])
 
 
-def test_home_page_html_in_both_languages(live_server):
-    en = get(live_server + "/")
+def test_graph_contents_html_in_both_languages(live_server):
+    en = get(live_server + "/graph")
     assert en.status_code == 200 and en.headers["Content-Type"].startswith("text/html")
     assert "What the graph holds" in en.text and "GBF target" in en.text
-    fr = get(live_server + "/?lang=fr")
+    fr = get(live_server + "/graph?lang=fr")
     assert 'lang="fr"' in fr.text and "Contenu du graphe" in fr.text and "Cible du Cadre mondial" in fr.text
 
 
@@ -77,7 +77,8 @@ def test_errors_are_clear(live_server):
     bad = get(live_server + "/resource?iri=not-an-iri&format=json")
     assert bad.status_code == 400 and "absolute IRI" in bad.json()["error"]
     assert get(live_server + "/queries/no-such-query").status_code == 404
-    assert get(live_server + "/?lang=de").status_code == 400
+    unknown_language = get(live_server + "/graph?lang=de")  # a shared link still works: the default language
+    assert unknown_language.status_code == 200 and unknown_language.headers["Content-Language"] == "en"
     assert get(live_server + "/class?iri=" + quote(PROJECT_CLASS) + "&page=x").status_code == 400
     param = get(live_server + "/queries/projects-per-gbf-target?lang=bad%20tag&format=json")
     assert param.status_code == 400

@@ -239,7 +239,7 @@ def test_void(live_server):
     void = "http://rdfs.org/ns/void#"
     dataset = URIRef(BASE + "dataset")
     total = int(g.value(dataset, URIRef(void + "triples")))
-    stats = requests.get(live_server + "/?format=json", timeout=30).json()
+    stats = requests.get(live_server + "/graph?format=json", timeout=30).json()
     assert total == stats["triples"]
     assert g.value(dataset, URIRef(void + "sparqlEndpoint")) == URIRef(live_server + "/sparql")
     partitions = {g.value(p, URIRef(void + "class")): int(g.value(p, URIRef(void + "entities")))

@@ -30,18 +30,13 @@ def describe(query: NamedQuery) -> dict:
     }
 
 
-def _lang() -> str:
-    lang = request.args.get("lang", context.settings().default_lang)
-    return lang if lang in ("en", "fr") else "en"
-
-
 @bp.get("/queries")
 def list_queries():
     queries = list(context.catalogue().values())
     best = request.accept_mimetypes.best_match(["text/html", "application/json"], default="text/html")
     if request.args.get("format") == "json" or (request.args.get("format") is None and best == "application/json"):
         return jsonify(queries=[describe(q) for q in queries])
-    return render_template("queries.html", queries=queries, lang=_lang())
+    return render_template("queries.html", queries=queries)
 
 
 @bp.get("/queries/<name>")
@@ -71,7 +66,7 @@ def run_named(name: str):
     downloads = download_links(values, form, request.path)
     html = render_template(
         "query.html", query=query, variables=variables, rows=rows, truncated=truncated,
-        limit=context.settings().max_result_rows, values=values, downloads=downloads, lang=_lang(),
+        limit=context.settings().max_result_rows, values=values, downloads=downloads,
     )
     response = Response(html, mimetype="text/html")
     response.vary.add("Accept")

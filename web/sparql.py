@@ -32,6 +32,7 @@ from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout, QueryWo
 from graph.writes import UpdateAmbiguous, WriteRefused, apply_update
 from web import context
 from web.auth import check_write_access
+from web.i18n import current_lang
 
 bp = Blueprint("sparql", __name__)
 
@@ -214,7 +215,6 @@ def query_page(sparql: str | None, form: str = "select", options: dict | None = 
         prefixes=PREFIXES,
         share_url=request.path + "?" + urlencode(params) if sparql else None,
         limit=context.settings().max_result_rows,
-        lang=request.args.get("lang", context.settings().default_lang),
     )
     status = error[0] if error else 200
     response = Response(html, status=status, mimetype="text/html")
@@ -336,7 +336,7 @@ def run_update(sparql_update: str) -> Response:
 
 def report_response(report, status: int) -> Response:
     """A validation report as the client prefers: JSON (default), Turtle, or plain text."""
-    lang = request.args.get("lang", context.settings().default_lang)
+    lang = current_lang()
     best = request.accept_mimetypes.best_match(["application/json", "text/turtle", "text/plain"], default="application/json")
     if best == "text/turtle":
         return Response(report.to_turtle(), status=status, mimetype="text/turtle")
