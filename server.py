@@ -8,6 +8,7 @@ the query catalogue and the metrics. Tests build their own app over a temporary 
 from __future__ import annotations
 
 import atexit
+import importlib
 import logging
 import sys
 from typing import Any, Mapping
@@ -18,6 +19,25 @@ from graph.queries import load_catalogue
 from graph.settings import Settings, load_settings
 from graph.store import open_query_pool, open_store
 from graph.validation import Validator
+
+#: The web application's parts, one module each with its blueprint ``bp``.
+BLUEPRINTS = (
+    "web.browse",
+    "web.linkeddata",
+    "web.sparql",
+    "web.queries",
+    "web.graphstore",
+    "web.void",
+    "web.openapi",
+    "web.ops",
+    # "web.home",
+    # "web.projects",
+    # "web.actors",
+    # "web.frameworks",
+    # "web.commitments",
+    # "web.biobridge",
+    # "web.knowledge",
+)
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -44,20 +64,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["tscgraph.shutdown"] = shutdown
 
     from web import i18n, links
-    from web.browse import bp as browse
-    from web.graphstore import bp as graphstore
-    from web.openapi import bp as openapi
     from web.ops import Metrics
-    from web.ops import bp as ops
-    from web.queries import bp as queries
-    from web.sparql import bp as sparql
-    from web.void import bp as void
 
     i18n.init_app(app, settings.translations_dir, settings.languages, settings.default_lang)
     links.init_app(app)
     app.extensions["tscgraph.metrics"] = Metrics()
-    for blueprint in (browse, sparql, queries, graphstore, void, openapi, ops):
-        app.register_blueprint(blueprint)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
     return app
 
 

@@ -84,7 +84,11 @@ def instances():
 
 @bp.get("/resource")
 def resource():
-    iri = _iri_arg()
+    return resource_page(_iri_arg())
+
+
+def resource_page(iri: URIRef):
+    """The generic page of any resource: its statements both ways, with labels."""
     store = context.store()
     outgoing = sorted(store.select(OUTGOING_QUERY, bindings={"s": iri}), key=lambda r: (str(r["p"]), str(r["o"])))
     incoming = sorted(store.select(INCOMING_QUERY, bindings={"o": iri}), key=lambda r: (str(r["p"]), str(r["s"])))
