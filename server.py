@@ -30,13 +30,13 @@ BLUEPRINTS = (
     "web.void",
     "web.openapi",
     "web.ops",
-    # "web.home",
-    # "web.projects",
-    # "web.actors",
-    # "web.frameworks",
-    # "web.commitments",
-    # "web.biobridge",
-    # "web.knowledge",
+    "web.home",
+    "web.projects",
+    "web.actors",
+    "web.frameworks",
+    "web.commitments",
+    "web.biobridge",
+    "web.knowledge",
 )
 
 

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from rdflib import Graph
 
 from graph.rdfio import RdfReadError, format_for, read_rdf
+from graph.recordlog import stamp_new_records
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.validation import ValidationReport, Validator, read_turtle_dir
@@ -104,6 +105,7 @@ def load_files(
                                        base_iri=base_iri, replace=replace)
         except StoreError as exc:
             raise LoadRefused(2, [FileCheck(Path(paths[0]), error=str(exc))]) from None
+        stamp_new_records(store, [graph_iri])
         progress(f"written {written} triples in {time.monotonic() - started:.1f} s")
         return written, [FileCheck(Path(p)) for p in paths]
     checks = check_files(paths, base_iri, validator, progress)
@@ -118,6 +120,7 @@ def load_files(
     progress(f"writing {len(merged)} triples into <{graph_iri}>{' (replacing it)' if replace else ''}…")
     started = time.monotonic()
     written = (store.replace_graphs if replace else store.add_graphs)({graph_iri: merged})
+    stamp_new_records(store, [graph_iri])
     progress(f"written in {time.monotonic() - started:.1f} s")
     return written, checks
 

@@ -122,6 +122,11 @@ class Settings:
         """Named graph holding the clearing-house's curated data."""
         return self.graph_base + "local"
 
+    @property
+    def log_graph(self) -> str:
+        """Named graph of the record log: when each record entered the local graph (graph.recordlog)."""
+        return self.graph_base + "log"
+
     def submission_graph(self, submission_id: str) -> str:
         return self.graph_base + "submission/" + submission_id
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph
 
+from graph.recordlog import stamp_new_records
 from graph.settings import Settings
 from graph.store import Store
 from graph.validation import ValidationReport, Validator, merge_reports
@@ -53,6 +54,7 @@ def _validate_and_replace(store: Store, validator: Validator, new_content: dict[
         raise WriteRefused(report)
     if new_content:
         store.replace_graphs(new_content)
+        stamp_new_records(store, new_content)
     return WriteOutcome(tuple(sorted(new_content)), report)
 
 

@@ -130,7 +130,9 @@ def fetch(url: str, graph: str | None, mime: str = "application/n-triples", fmt:
 
 
 def graphs_of(url: str, iri: str) -> set[str]:
-    return {str(r["g"]) for r in select(url, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")}
+    """The graphs that say something about ``iri``, but the record log (bookkeeping: when it was accepted)."""
+    found = {str(r["g"]) for r in select(url, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")}
+    return found - {BASE + "graph/log"}
 
 
 @functools.cache

@@ -71,6 +71,10 @@ def negotiate(asked: str | None, cookie: str | None, accept_languages, languages
         best = accept_languages.best_match(languages)
         if best:
             return best
+        for tag, _quality in accept_languages:  # "fr-CA" is served in "fr"
+            primary = tag.split("-", 1)[0].split("_", 1)[0].lower()
+            if primary in languages:
+                return primary
     return default
 
 
@@ -88,14 +92,22 @@ def current_lang() -> str:
 
 
 def gettext(message: str, **variables) -> str:
-    text = g.translations.gettext(message) if "translations" in g else message
+    """A message of Python code in the request's language, placeholders filled from ``variables``."""
+    text = _translate(message)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, n: int, **variables) -> str:
     variables.setdefault("num", n)
-    text = g.translations.ngettext(singular, plural, n) if "translations" in g else (singular if n == 1 else plural)
-    return text % variables
+    return _translate_plural(singular, plural, n) % variables
+
+
+def _translate(message: str) -> str:
+    return g.translations.gettext(message) if "translations" in g else message
+
+
+def _translate_plural(singular: str, plural: str, n: int) -> str:
+    return g.translations.ngettext(singular, plural, n) if "translations" in g else (singular if n == 1 else plural)
 
 
 def format_number(value, lang: str | None = None) -> str:
@@ -141,7 +153,10 @@ def init_app(app: Flask, translations_dir: Path, languages: tuple[str, ...], def
         return response
 
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Jinja's new-style gettext fills the placeholders itself: the template callables only translate.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        _translate, _translate_plural, newstyle=True
+    )
     app.jinja_env.filters.update(
         number=format_number, compact_number=format_compact, money=format_money, day=format_day,
     )

@@ -1,14 +1,15 @@
-"""The VoID description of the dataset, with counts, at ``/.well-known/void`` (RFC 5785 / VoID §7)."""
+"""The VoID description of the dataset, with counts and its data dumps, at ``/.well-known/void`` (RFC 5785 / VoID §7)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, request
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from graph.namespaces import ONTOLOGY_IRI, TSC
 from graph.stats import store_stats
 from web import context
+from web.linkeddata import dump_links
 from web.sparql import rdf_response
 
 bp = Blueprint("void", __name__)
@@ -32,6 +33,14 @@ def void_graph() -> Graph:
     g.add((dataset, v("triples"), Literal(stats.total, datatype=XSD.integer)))
     entities = sum(int(n) for c, n in stats.classes if str(c).startswith(str(TSC)))
     g.add((dataset, v("entities"), Literal(entities, datatype=XSD.integer)))
+    for url, media_type, size in dump_links():
+        dump = URIRef(url)
+        g.add((dataset, v("dataDump"), dump))
+        g.add((dump, DCTERMS["format"], Literal(media_type)))
+        g.add((dump, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type)))
+        g.add((dump, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
+        if size is not None:  # known once built; asking for it does not build it
+            g.add((dump, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
     for cls, count in stats.classes:
         partition = BNode()
         g.add((dataset, v("classPartition"), partition))

@@ -116,8 +116,10 @@ class Store(abc.ABC):
         """Number of triples of one named graph, or quads of the whole store."""
 
     @abc.abstractmethod
-    def export(self, out: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
-        """Write every quad of the store to ``out``."""
+    def export(self, out: BinaryIO, fmt: Literal["nquads", "trig", "turtle"] = "nquads",
+               graphs: Iterable[str] | None = None) -> None:
+        """Write the quads of ``graphs`` (default: every graph) to ``out``, streaming; ``turtle`` writes
+        their union as triples."""
 
     @abc.abstractmethod
     def read_graph(self, graph_iri: str) -> Graph:

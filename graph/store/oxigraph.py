@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import BinaryIO, Iterator, Literal, Mapping, Sequence
+from typing import BinaryIO, Iterable, Iterator, Literal, Mapping, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
@@ -17,6 +17,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import XSD
 from rdflib.term import Identifier, Node
 
+from graph.namespaces import PREFIXES
 from graph.store.base import QueryResult, QuerySyntaxError, Store, StoreError, StoreLockedError
 
 _XSD_STRING = str(XSD.string)
@@ -223,11 +224,22 @@ class OxigraphStore(Store):
             graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))  # type: ignore[arg-type]
         return graph
 
-    def export(self, out: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
-        formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+    def export(self, out: BinaryIO, fmt: Literal["nquads", "trig", "turtle"] = "nquads",
+               graphs: Iterable[str] | None = None) -> None:
+        formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE}
         if fmt not in formats:
-            raise StoreError(f"unknown dump format {fmt!r}; use nquads or trig")
-        self._store.dump(out, formats[fmt])
+            raise StoreError(f"unknown dump format {fmt!r}; use nquads, trig or turtle")
+        if graphs is None and fmt != "turtle":
+            self._store.dump(out, formats[fmt])
+            return
+        names = [ox.NamedNode(g) for g in graphs] if graphs is not None else None
+        quads = (
+            q for name in names for q in self._store.quads_for_pattern(None, None, None, name)
+        ) if names is not None else iter(self._store)
+        if fmt == "turtle":  # the union as triples: a triple in two graphs is written twice, which Turtle allows
+            ox.serialize((q.triple for q in quads), out, formats[fmt], prefixes=dict(PREFIXES))
+        else:
+            ox.serialize(quads, out, formats[fmt])
 
     # ------------------------------------------------------------------ writes
 
