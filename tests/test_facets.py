@@ -16,6 +16,7 @@ from graph.validation import read_turtle_dir
 from tests.conftest import BASE
 from web import facets
 from web.actors import ACTORS
+from web.context import StateCache
 from web.projects import PROJECTS
 
 ONGOING = URIRef(VOCAB + "status/ongoing")
@@ -45,7 +46,7 @@ def english(values) -> str | None:
 def run(store, listing, version="v1", memo=None, **args):
     selection = facets.parse_selection(listing, {k: v if isinstance(v, list) else [v] for k, v in args.items()}, BASE)
     facets.check_values(store, listing, selection)
-    return facets.run_listing(store, memo or facets.Memo(), version, listing, selection, english, "en")
+    return facets.run_listing(store, memo or StateCache(), version, listing, selection, english, "en")
 
 
 def projects_where(data: Graph, test) -> set:
@@ -210,7 +211,7 @@ def test_arranged_values_are_ordered_and_labelled(store):
 
 
 def test_answers_are_remembered_until_the_data_version_changes(store):
-    memo = facets.Memo()
+    memo = StateCache()
     calls = []
     class Counting:
         def select(self, sparql, **kwargs):

@@ -20,6 +20,7 @@ from web.facets import N_, Facet, Listing, SortKey
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
 from web.links import href
+from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("actors", __name__)
 
@@ -100,12 +101,7 @@ def list_actors():
     name = Namer(_terms(rows) | {v for vs in selection.chosen.values() for v in vs if isinstance(v, URIRef)})
     panel = facets.panel(ACTORS, selection, found, name, settings.page_size)
     cards = [export_row(i, rows[i], name) for i in items]
-    jsonld = {
-        "@context": "https://schema.org", "@type": "CollectionPage", "name": _("Actors"),
-        "mainEntity": {"@type": "ItemList", "numberOfItems": found.total, "itemListElement": [
-            {"@type": "ListItem", "position": start + n + 1, "url": request.host_url.rstrip("/") + href(URIRef(c["iri"])), "name": c["name"]}
-            for n, c in enumerate(cards)]},
-    }
+    jsonld = item_list_jsonld(_("Actors"), ((c["iri"], c["name"]) for c in cards), found.total, start)
     return render_template("actors.html", selection=selection, found=found, panel=panel, cards=cards,
                            limit=settings.max_result_rows, jsonld=jsonld,
                            link=lambda iri: href(URIRef(iri)))

@@ -26,7 +26,7 @@ from web import context, pages
 from web.i18n import current_lang
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
-from web.links import href
+from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("biobridge", __name__)
 
@@ -126,7 +126,7 @@ def listing():
     return render_template(
         "biobridge.html", items=items, total=total, page=page, has_next=has_next, chosen=chosen,
         options=_option_lists(options, namer), name=namer, number=slug, statuses=_status_names(), kinds=_kind_names(),
-        jsonld=_item_list_jsonld(items), args=chosen,
+        jsonld=item_list_jsonld(_("BioBridge: cooperation offers and requests"), ((i["iri"], i["title"]) for i in items), total, (page - 1) * size), args=chosen,
     )
 
 
@@ -245,18 +245,6 @@ def _status_names() -> dict[str, str]:
 
 def _kind_names() -> dict[str, str]:
     return {"offer": _("Offer"), "request": _("Request")}
-
-
-def _item_list_jsonld(items: list[dict]) -> dict:
-    return {
-        "@context": "https://schema.org/",
-        "@type": "ItemList",
-        "name": _("BioBridge: cooperation offers and requests"),
-        "itemListElement": [
-            {"@type": "ListItem", "position": n, "url": request.host_url.rstrip("/") + href(item["iri"]), "name": item["title"]}
-            for n, item in enumerate(items, start=1)
-        ],
-    }
 
 
 # ------------------------------------------------------------------ an offer's or a request's page

@@ -22,7 +22,8 @@ from rdflib.term import Node
 
 from graph.namespaces import PLACE, SCHEMA, TSC
 from web import context, pages
-from web.frameworks import SHOWN, examples_among, facts_of, per_state
+from web.context import per_state
+from web.frameworks import SHOWN, examples_among, facts_of
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
 

@@ -25,9 +25,7 @@ literal (``?q``), never pasted into a query.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,6 +37,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from graph.namespaces import sparql_prologue
+from web.context import StateCache
 
 PROLOGUE = sparql_prologue()
 #: A selection up to this size is passed to the next queries as a VALUES block of its IRIs.
@@ -317,47 +316,6 @@ def keys_query(listing: Listing, sort: SortKey, *, where: str | None = None, ite
 # ------------------------------------------------------------------ running it, memoised per data version
 
 
-class Memo:
-    """Answers of queries for one data version (a small LRU, dropped when the version changes)."""
-
-    def __init__(self, size: int = 128) -> None:
-        self.size = size
-        self.version: object = None
-        self.answers: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def select(self, store, version: object, sparql: str, text: str = "") -> list[dict[str, Node]]:
-        key = (sparql, text)
-        with self.lock:
-            if version != self.version:
-                self.version, self.answers = version, OrderedDict()
-            elif key in self.answers:
-                self.answers.move_to_end(key)
-                return self.answers[key]
-        rows = store.select(sparql, bindings={"q": Literal(text)}) if text else store.select(sparql)
-        with self.lock:
-            if version == self.version:
-                self.answers[key] = rows
-                while len(self.answers) > self.size:
-                    self.answers.popitem(last=False)
-        return rows
-
-
-    def remember(self, version: object, key: tuple, compute: Callable[[], object]):
-        """``compute()``'s answer for ``key``, computed once per data version (like :meth:`select`)."""
-        with self.lock:
-            if version != self.version:
-                self.version, self.answers = version, OrderedDict()
-            elif key in self.answers:
-                self.answers.move_to_end(key)
-                return self.answers[key]
-        value = compute()
-        with self.lock:
-            if version == self.version:
-                self.answers[key] = value
-                while len(self.answers) > self.size:
-                    self.answers.popitem(last=False)
-        return value
 
 
 @dataclass
@@ -425,12 +383,14 @@ def check_values(store, listing: Listing, selection: Selection) -> None:
             raise FacetError(f"{facet.key}: unknown value(s) {', '.join(unknown)}")
 
 
-def run_listing(store, memo: Memo, version: object, listing: Listing, selection: Selection, pick: Callable, lang: str = "") -> Answer:
+def run_listing(store, memo: StateCache, version: object, listing: Listing, selection: Selection, pick: Callable, lang: str = "") -> Answer:
     """The selection's items in order and every facet's counts (see the module's docstring)."""
     text = selection.needle
 
     def select(sparql: str, with_text: bool) -> list:
-        return memo.select(store, version, sparql, text if with_text else "")
+        bound = text if with_text else ""
+        return memo.remember(version, ("select", sparql, bound), lambda: (
+            store.select(sparql, bindings={"q": Literal(bound)}) if bound else store.select(sparql)))
 
     query = items_query(listing, selection)
     items = [r["item"] for r in select(query, bool(text))]
@@ -530,16 +490,6 @@ def name_values(facet: Facet, values: list[FacetValue], label: Callable[[object]
 # ------------------------------------------------------------------ the web side: a request's listing
 
 
-MEMO = Memo()
-
-
-def data_version() -> str:
-    """The current data version: the query workers' snapshot, renewed after every write."""
-    from web import context
-
-    return context.query_pool().snapshots.current()
-
-
 def request_selection(listing: Listing, *, allowed: Iterable[str] = ("format", "lang")) -> Selection:
     """The request's selection, checked (unknown parameter, value, sort or page: 400 with the reason)."""
     from flask import abort, request
@@ -559,7 +509,7 @@ def answer(listing: Listing, selection: Selection) -> Answer:
     from web.i18n import current_lang
     from web.labels import pick_text
 
-    return run_listing(context.store(), MEMO, data_version(), listing, selection, pick_text, current_lang())
+    return run_listing(context.store(), context.state_cache(), context.data_version(), listing, selection, pick_text, current_lang())
 
 
 @dataclass

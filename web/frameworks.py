@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
@@ -77,25 +77,10 @@ class Coverage:
         return self.counts.get(concept, Counter())
 
 
-def per_state(key, compute):
-    """``compute()``, computed once per state of the store: the query pool's snapshot, renewed after
-    every write of this process (the only one that may write while it serves), names the state. So a
-    load or an approved write shows at the next request, and the GROUP BY over 25k projects (0.2-0.8 s
-    at 1M triples) runs once per change rather than once per page view."""
-    marker = context.query_pool().snapshots.current()
-    cache = current_app.extensions.setdefault("tscgraph.frameworks", {})
-    if cache.get("marker") != marker:
-        cache.clear()
-        cache["marker"] = marker
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
-
-
 def coverage(link: URIRef, with_actors: bool = True) -> Coverage:
     """Counts of projects, commitments, offers, requests, knowledge resources (and actors) per concept
     linked by ``link``: two GROUP BY queries for all concepts, once per state of the store."""
-    return per_state(("coverage", link, with_actors), lambda: _coverage(link, with_actors))
+    return context.per_state(("coverage", link, with_actors), lambda: _coverage(link, with_actors))
 
 
 def _coverage(link: URIRef, with_actors: bool) -> Coverage:
@@ -325,7 +310,7 @@ def linked_records(concept: URIRef, link: URIRef) -> dict[str, Linked]:
         rows = store.select(KIND_LIST_QUERY.format(link=link, classes=_values(classes), limit=SHOWN),
                             bindings=bound) if totals[kind] else []
         result[kind] = Linked(kind, totals[kind], [r["record"] for r in rows])
-    actors = per_state(("actors", link, concept), lambda: [r["actor"] for r in store.select(
+    actors = context.per_state(("actors", link, concept), lambda: [r["actor"] for r in store.select(
         CONCEPT_ACTORS_QUERY.format(link=link, limit=SHOWN), bindings=bound)]) if totals["actor"] else []
     result["actor"] = Linked("actor", totals["actor"], list(actors))
     return result

@@ -19,7 +19,7 @@ from web.biobridge import first_date, language_name, page_number, slug, themes_f
 from web.i18n import current_lang
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
-from web.links import href
+from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("knowledge", __name__)
 
@@ -86,11 +86,7 @@ def listing():
             "targets": [str(t) for t in i["targets"]], "issued": str(i["issued"]) if i["issued"] else None,
             "example": i["example"]} for i in items])
     target_options = [(slug(t), _("Target %(n)s", n=slug(t)) + " — " + namer(t)) for t in targets]
-    jsonld = {
-        "@context": "https://schema.org/", "@type": "ItemList", "name": _("Shared knowledge"),
-        "itemListElement": [{"@type": "ListItem", "position": n, "url": request.host_url.rstrip("/") + href(i["iri"]),
-                             "name": i["title"]} for n, i in enumerate(items, start=1)],
-    }
+    jsonld = item_list_jsonld(_("Shared knowledge"), ((i["iri"], i["title"]) for i in items), total, (page - 1) * size)
     return render_template(
         "knowledge.html", items=items, total=total, page=page, has_next=has_next, chosen=chosen,
         kinds=kind_names(), target_options=target_options, name=namer, number=slug, jsonld=jsonld, args=chosen,

@@ -246,14 +246,9 @@ def dump_cache() -> dumps.Dumps:
     return current_app.extensions.setdefault("tscgraph.dumps", dumps.Dumps(context.settings().dumps_dir))
 
 
-def store_marker() -> str:
-    """Names the store's current state: the query pool's snapshot, renewed after every write."""
-    return context.query_pool().snapshots.current()
-
-
 @bp.get("/dumps/")
 def dumps_page():
-    cache, marker = dump_cache(), store_marker()
+    cache, marker = dump_cache(), context.data_version()
     items = []
     for dump in dumps.DUMPS:
         built = cache.built(dump, marker)
@@ -267,7 +262,7 @@ def dump_file(name: str):
     dump = dumps.BY_NAME.get(name)
     if dump is None:
         abort(404, description=f"there is no dump {name!r}: see /dumps/")
-    path, key = dump_cache().ensure(context.store(), context.settings(), dump, store_marker())
+    path, key = dump_cache().ensure(context.store(), context.settings(), dump, context.data_version())
     response = send_file(path, mimetype="application/gzip", as_attachment=True, download_name=name,
                          conditional=True, etag=f"{key}-{name}", max_age=0)
     return response
@@ -275,7 +270,7 @@ def dump_file(name: str):
 
 def dump_links() -> list[tuple[str, str, int | None]]:
     """(URL, media type, byte size when already built) of each dump, for the VoID description."""
-    cache, marker = dump_cache(), store_marker()
+    cache, marker = dump_cache(), context.data_version()
     root = request.url_root.rstrip("/")
     out = []
     for dump in dumps.DUMPS:

@@ -18,6 +18,7 @@ from web.i18n import current_lang
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
 from web.links import href
+from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("projects", __name__)
 
@@ -133,12 +134,7 @@ def list_projects():
     panel = facets.panel(PROJECTS, selection, found, name, settings.page_size)
     cards = [dict(export_row(i, rows[i], name), start_day=_py(rows[i].get("start")), end_day=_py(rows[i].get("end")))
              for i in items]
-    jsonld = {
-        "@context": "https://schema.org", "@type": "CollectionPage", "name": _("Projects"),
-        "mainEntity": {"@type": "ItemList", "numberOfItems": found.total, "itemListElement": [
-            {"@type": "ListItem", "position": start + n + 1, "url": request.host_url.rstrip("/") + href(URIRef(c["iri"])), "name": c["title"]}
-            for n, c in enumerate(cards)]},
-    }
+    jsonld = item_list_jsonld(_("Projects"), ((c["iri"], c["title"]) for c in cards), found.total, start)
     return render_template("projects.html", selection=selection, found=found, panel=panel, cards=cards,
                            limit=settings.max_result_rows, jsonld=jsonld,
                            link=lambda iri: href(URIRef(iri)))

@@ -298,6 +298,22 @@ def _short_term(d: Describer, term: Node) -> dict:
     return node
 
 
+def item_list_jsonld(name: str, items: Iterable[tuple[Node, str]], total: int | None = None, start: int = 0) -> dict:
+    """A listing page as a schema.org CollectionPage whose ItemList holds this page's items
+    (``(iri, name)`` pairs) at their positions in the whole selection (``start`` = items before this page)."""
+    from flask import request
+
+    from web.links import href
+
+    root = request.host_url.rstrip("/")
+    elements = [{"@type": "ListItem", "position": start + n, "url": root + href(URIRef(str(iri))), "name": label}
+                for n, (iri, label) in enumerate(items, start=1)]
+    item_list: dict = {"@type": "ItemList", "itemListElement": elements}
+    if total is not None:
+        item_list["numberOfItems"] = total
+    return {"@context": CONTEXT, "@type": "CollectionPage", "name": name, "mainEntity": item_list}
+
+
 def dataset_jsonld() -> dict:
     """The schema.org Dataset of the whole clearing-house (for the home page): downloads and endpoint."""
     from web import context
