@@ -55,6 +55,18 @@ def test_each_kind_of_page_has_its_schema_type_and_parses_as_rdf(live_server, pa
     assert (subject, RDF.type, None) in g
 
 
+@pytest.mark.parametrize("path, schema_type", [
+    ("/", "Dataset"), ("/projects", "CollectionPage"), ("/actors", "CollectionPage"), ("/biobridge", "CollectionPage"),
+    ("/knowledge", "CollectionPage"), ("/commitments", "CollectionPage"), ("/gbf", "DefinedTermSet"),
+    ("/cbd", "DefinedTermSet"), ("/graph", "WebPage"), ("/sparql", "WebPage"), ("/queries", "WebPage"),
+    ("/dumps/", "WebPage"), ("/queries/projects-per-gbf-target", "WebPage"),
+])
+def test_every_section_page_embeds_json_ld_about_its_subject(live_server, path, schema_type):
+    data = page_jsonld(live_server + path)
+    assert data["@context"].startswith("https://schema.org") and schema_type in data["@type"]
+    assert len(as_rdf(data)) > 0
+
+
 def test_actor_names_acronym_and_place(live_server):
     data = page_jsonld(live_server + "/id/actor/ofb")
     assert data["name"] == "French Biodiversity Agency"

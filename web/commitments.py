@@ -26,6 +26,7 @@ from web.context import per_state
 from web.frameworks import SHOWN, examples_among, facts_of
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
+from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("commitments", __name__)
 
@@ -190,6 +191,7 @@ def commitments():
         page=page, pages_count=pages_count, national_total=len(national), examples=examples,
         shown_per_commitment=SHOWN_PER_COMMITMENT, target_number=target_number, TSC=TSC, DCTERMS=DCTERMS,
         pick_text=pick_text,
+        jsonld=item_list_jsonld(_("Commitments"), ((c.iri, names(c.iri)) for c in [*strategies, *national_page, *international])),
     )
 
 

@@ -24,10 +24,11 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
-from graph.namespaces import TSC
+from graph.namespaces import TSC, VOCAB
 from web import context, pages
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
+from web.schemaorg import jsonld_of
 
 bp = Blueprint("frameworks", __name__)
 
@@ -215,6 +216,7 @@ def gbf():
         "gbf.html", goals=goals, goal_facts=goal_facts, sections=sorted(sections.items(), key=lambda s: str(s[0])),
         targets=targets, namer=namer, threshold=threshold, chart=chart, pick_text=pick_text, SKOS_DEFINITION=SKOS.definition,
         little=[t for t in targets if t.mark == "little"], none=[t for t in targets if t.mark == "none"],
+        jsonld=jsonld_of(URIRef(str(VOCAB) + "gbf")),
     )
 
 
@@ -244,7 +246,7 @@ def cbd():
     chart_all = request.args.get("chart") == "all"
     chart = bar_chart(chart_items(articles if chart_all else with_projects, article_title))
     return render_template("cbd.html", articles=articles, instruments=instruments, chart=chart,
-                           chart_all=chart_all)
+                           chart_all=chart_all, jsonld=jsonld_of(URIRef(str(VOCAB) + "cbd")))
 
 
 # ------------------------------------------------------------------ concept pages

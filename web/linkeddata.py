@@ -31,7 +31,7 @@ from web.browse import resource_page
 from web.i18n import current_lang
 from web.labels import Namer, pick_text
 from web.links import iri_for_path
-from web.schemaorg import resource_jsonld
+from web.schemaorg import resource_jsonld, webpage_jsonld
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -204,6 +204,11 @@ def dereference(rest: str):
 @bp.get("/ontology")
 def ontology():
     return serve("/ontology", None)
+
+
+@bp.app_context_processor
+def _page_jsonld() -> dict:
+    return {"webpage_jsonld": webpage_jsonld}
 
 
 @bp.get("/ontology<any('.ttl', '.jsonld', '.nt', '.rdf'):suffix>")

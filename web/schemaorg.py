@@ -298,6 +298,26 @@ def _short_term(d: Describer, term: Node) -> dict:
     return node
 
 
+def jsonld_of(iri: URIRef) -> dict:
+    """The schema.org JSON-LD of ``iri`` as its own page would embed it (for section pages about a scheme)."""
+    from graph.describe import describe
+    from web import context
+    from web.i18n import current_lang
+
+    return resource_jsonld(describe(context.store(), iri, context.settings().ontology_graph), iri, current_lang())
+
+
+def webpage_jsonld() -> dict:
+    """For pages with no subject of their own (the analysts' tools): a WebPage that is part of the dataset."""
+    from flask import request
+
+    from web import context
+
+    return {"@context": CONTEXT, "@type": "WebPage", "url": request.url,
+            "isPartOf": {"@type": "Dataset", "@id": context.settings().base_iri + "dataset",
+                         "name": _("Technical and scientific cooperation for biodiversity")}}
+
+
 def item_list_jsonld(name: str, items: Iterable[tuple[Node, str]], total: int | None = None, start: int = 0) -> dict:
     """A listing page as a schema.org CollectionPage whose ItemList holds this page's items
     (``(iri, name)`` pairs) at their positions in the whole selection (``start`` = items before this page)."""
