@@ -37,6 +37,9 @@ BLUEPRINTS = (
     "web.commitments",
     "web.biobridge",
     "web.knowledge",
+    # "web.forms",
+    # "web.moderation",
+    # "web.validation",
 )
 
 
@@ -63,11 +66,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir)
     app.extensions["tscgraph.shutdown"] = shutdown
 
-    from web import i18n, links
+    from web import i18n, links, security
     from web.ops import Metrics
 
     i18n.init_app(app, settings.translations_dir, settings.languages, settings.default_lang)
     links.init_app(app)
+    security.init_app(app, settings)
     app.extensions["tscgraph.metrics"] = Metrics()
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)

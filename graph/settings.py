@@ -89,6 +89,25 @@ class Settings:
         "SPARQL Update and the Graph Store Protocol; none means writes are disabled. Comma-separated "
         "in the environment variable.",
     )
+    editors: tuple = _setting(
+        (),
+        "The editors who may sign in to moderate submissions, as 'login:hash' (the hash made by "
+        "'tscgraph editor-password'); none means moderation is closed. Comma-separated in the "
+        "environment variable.",
+    )
+    secret_key: str = _setting(
+        "",
+        "Key that signs the editors' session cookies and the forms' CSRF tokens. Empty: a random key is "
+        "made on first start and kept in 'secret-key' beside the store (mode 0600).",
+    )
+    rate_limit: int = _setting(
+        20, "Most submissions and validations (POST) one client may send per rate_limit_window; more get 429."
+    )
+    rate_limit_window: float = _setting(60.0, "The window, in seconds, of rate_limit.")
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.store_dir.with_name(self.store_dir.name + "-secret-key")
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -126,6 +145,15 @@ class Settings:
     def log_graph(self) -> str:
         """Named graph of the record log: when each record entered the local graph (graph.recordlog)."""
         return self.graph_base + "log"
+
+    @property
+    def moderation_graph(self) -> str:
+        """Private named graph of the moderation records: submissions, submitters, editors' decisions."""
+        return self.graph_base + "moderation"
+
+    def is_public_graph(self, graph_iri: str) -> bool:
+        """Whether the public may read ``graph_iri``: everything but pending submissions and moderation."""
+        return not (graph_iri.startswith(self.graph_base + "submission/") or graph_iri == self.moderation_graph)
 
     def submission_graph(self, submission_id: str) -> str:
         return self.graph_base + "submission/" + submission_id
@@ -190,7 +218,11 @@ def load_settings(
     settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
     if not settings.base_iri.endswith("/") or "://" not in settings.base_iri:
         raise SettingsError(f"base_iri must be an absolute IRI ending with '/', got {settings.base_iri!r}")
-    for name in ("query_time_limit", "max_result_rows", "max_request_bytes", "query_workers", "query_queue_wait"):
+    for editor in settings.editors:
+        if not re.fullmatch(r"[A-Za-z0-9._@-]+:\S+\$\S+", editor):
+            raise SettingsError("editors holds 'login:hash' entries (see 'tscgraph editor-password'), not passwords")
+    for name in ("query_time_limit", "max_result_rows", "max_request_bytes", "query_workers", "query_queue_wait",
+                 "rate_limit", "rate_limit_window"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, got {getattr(settings, name)!r}")
     for token_hash in settings.update_tokens:

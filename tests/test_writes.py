@@ -53,7 +53,7 @@ def new_iri(kind: str) -> str:
 
 
 def new_graph() -> str:
-    return new_iri("x").replace("id/x/", "graph/submission/")
+    return new_iri("x").replace("id/x/", "graph/harvest/")
 
 
 def actor(iri: str, extra: str = "", typed: bool = True) -> str:

@@ -15,6 +15,7 @@ from graph.queries import NamedQuery
 from graph.settings import Settings
 from graph.store import Store
 from graph.store.querypool import QueryPool
+from graph.store.view import PublicView
 from graph.validation import Validator
 
 
@@ -22,7 +23,16 @@ def settings() -> Settings:
     return current_app.config["TSCGRAPH"]
 
 
-def store() -> Store:
+def store() -> PublicView:
+    """The store as the public sees it (private graphs hidden): what every read goes through."""
+    view = current_app.extensions.get("tscgraph.public_view")
+    if view is None:
+        view = current_app.extensions["tscgraph.public_view"] = PublicView(raw_store(), settings().is_public_graph)
+    return view
+
+
+def raw_store() -> Store:
+    """The whole store, private graphs included: for writes and moderation only."""
     return current_app.extensions["tscgraph.store"]
 
 

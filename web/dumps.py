@@ -47,14 +47,9 @@ BY_NAME = {d.name: d for d in DUMPS}
 COMPRESS_LEVEL = 6
 
 
-def is_public(graph_iri: str, settings: Settings) -> bool:
-    return graph_iri in (settings.ontology_graph, settings.local_graph) or graph_iri.startswith(
-        settings.graph_base + "harvest/"
-    )
-
-
-def public_graphs(store: Store, settings: Settings) -> list[str]:
-    return [str(g) for g in store.graph_names() if is_public(str(g), settings)]
+def public_graphs(store) -> list[str]:
+    """The graphs a dump holds: those the public view of the store shows (never pending submissions)."""
+    return [str(g) for g in store.graph_names()]
 
 
 def write_dump(store: Store, graphs: list[str], dump: Dump, target: Path) -> None:
@@ -99,7 +94,7 @@ class Dumps:
         path = self.path(dump, key)
         with self._lock:  # one build at a time; others wait and then find the file
             if not path.is_file():
-                write_dump(store, public_graphs(store, settings), dump, path)
+                write_dump(store, public_graphs(store), dump, path)
                 for old in self.directory.glob(f"*-{dump.name}"):
                     if old != path:
                         old.unlink(missing_ok=True)

@@ -100,7 +100,7 @@ def _body_graph():
 
 
 def write_graph(target: str) -> Response:
-    store, validator = context.store(), context.validator()
+    store, validator = context.raw_store(), context.validator()
     try:
         if request.method == "DELETE":
             if not delete_graph(store, target):

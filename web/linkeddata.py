@@ -259,7 +259,7 @@ def dumps_page():
         built = cache.built(dump, marker)
         items.append({"dump": dump, "size": built.stat().st_size if built else None,
                       "modified": formatdate(built.stat().st_mtime, usegmt=True) if built else None})
-    return render_template("dumps.html", items=items, graphs=dumps.public_graphs(context.store(), context.settings()))
+    return render_template("dumps.html", items=items, graphs=dumps.public_graphs(context.store()))
 
 
 @bp.get("/dumps/<name>")

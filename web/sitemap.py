@@ -50,7 +50,7 @@ def served(path: str) -> bool:
 
 def page_paths(store: Store, settings: Settings) -> list[str]:
     """Every path the sitemap lists: sections first, then records and terms sorted."""
-    graphs = public_graphs(store, settings)
+    graphs = public_graphs(store)
     paths = set()
     if graphs:
         for row in store.select(RECORDS, default_graphs=graphs):

@@ -29,6 +29,7 @@ from graph.guard import ForbiddenOperation, check_query, check_update
 from graph.namespaces import PREFIXES, bind_prefixes
 from graph.store import QuerySyntaxError, StoreError
 from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
+from graph.store.view import PrivateGraph
 from graph.writes import UpdateAmbiguous, WriteRefused, apply_update
 from web import context
 from web.auth import check_write_access
@@ -111,7 +112,13 @@ def read_protocol_request() -> tuple[str | None, str | None]:
 
 def run_job(sparql: str, fmt: Format, **job_options):
     """Run in the pool; map every failure to the HTTP error a client should get."""
-    job = QueryJob(sparql=sparql, format_key=fmt.key, max_rows=context.settings().max_result_rows, **job_options)
+    try:
+        dataset = context.store().dataset(job_options.pop("default_graphs", None), job_options.pop("named_graphs", None))
+    except PrivateGraph as exc:
+        raise ProtocolError(400, str(exc)) from None
+    job = QueryJob(sparql=sparql, format_key=fmt.key, max_rows=context.settings().max_result_rows,
+                   default_graphs=tuple(dataset["default_graphs"] or ()), named_graphs=tuple(dataset["named_graphs"] or ()),
+                   **job_options)
     try:
         return context.query_pool().run(job)
     except QuerySyntaxError as exc:
@@ -320,7 +327,7 @@ def run_update(sparql_update: str) -> Response:
     if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: write USING in the update")
     try:
-        outcome = apply_update(context.store(), context.validator(), context.settings(), sparql_update)
+        outcome = apply_update(context.raw_store(), context.validator(), context.settings(), sparql_update)
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from None
     except WriteRefused as refused_write:
