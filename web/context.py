@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar
 
-from flask import current_app
+from flask import current_app, g
 
 from graph.queries import NamedQuery
 from graph.settings import Settings
@@ -24,11 +24,23 @@ def settings() -> Settings:
 
 
 def store() -> PublicView:
-    """The store as the public sees it (private graphs hidden): what every read goes through."""
+    """The store as the public sees it (private graphs hidden): what every read goes through.
+
+    An editor's preview (:func:`previewing`) adds a submission's graph for the current request.
+    """
+    extra = g.get("preview_graphs")
+    if extra:
+        return PublicView(raw_store(), settings().is_public_graph, extra=extra)
     view = current_app.extensions.get("tscgraph.public_view")
     if view is None:
         view = current_app.extensions["tscgraph.public_view"] = PublicView(raw_store(), settings().is_public_graph)
     return view
+
+
+def previewing(*graph_iris: str) -> None:
+    """For the rest of this request, reads also see ``graph_iris`` (an editor previewing a submission).
+    Answers computed meanwhile are cached under their own data version, never the public one."""
+    g.preview_graphs = tuple(graph_iris)
 
 
 def raw_store() -> Store:
@@ -51,7 +63,8 @@ def catalogue() -> dict[str, NamedQuery]:
 def data_version() -> str:
     """Names the store's current state: the query workers' snapshot, renewed after every write of this
     process (the only one that may write while it serves)."""
-    return query_pool().snapshots.current()
+    extra = g.get("preview_graphs")
+    return query_pool().snapshots.current() + ("|preview:" + ",".join(extra) if extra else "")
 
 
 T = TypeVar("T")
