@@ -37,9 +37,9 @@ BLUEPRINTS = (
     "web.commitments",
     "web.biobridge",
     "web.knowledge",
-    # "web.forms",
-    # "web.moderation",
-    # "web.validation",
+    "web.forms",
+    "web.moderation",
+    "web.validation",
 )
 
 

@@ -7,6 +7,7 @@ Exit codes (as pySHACL's): 0 success; 1 the data violates the shapes (nothing wr
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="triples per named graph and instances per class")
 
     sub.add_parser("token", help="make a bearer token for writes, and the hash to put in update_tokens")
+
+    p = sub.add_parser("editor-password", help="hash an editor's password: prints the 'login:hash' to put in editors")
+    p.add_argument("login", help="the editor's login (letters, digits, . _ @ -)")
 
     p = sub.add_parser("serve", help="run the web server (production WSGI server, gunicorn)")
     p.add_argument("--host", help="address to listen on (setting host)")
@@ -147,7 +151,7 @@ def cmd_load(args, settings: Settings) -> int:
         try:
             written, checks = load_files(
                 store, args.files, graph, base_iri=settings.base_iri, validator=validator,
-                replace=args.replace, progress=stderr_progress,
+                replace=args.replace, progress=stderr_progress, settings=settings,
             )
         except LoadRefused as refused:
             _print_report(refused.checks, args, settings)
@@ -254,6 +258,28 @@ def cmd_token(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_editor_password(args, settings: Settings) -> int:
+    """Ask for the password twice on a terminal, or read its first line from standard input."""
+    import getpass
+
+    from werkzeug.security import generate_password_hash
+
+    if not re.fullmatch(r"[A-Za-z0-9._@-]+", args.login):
+        raise CliError(f"a login is made of letters, digits and . _ @ -, got {args.login!r}")
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.login}: ")
+        if getpass.getpass("the same password again: ") != password:
+            raise CliError("the two passwords differ; nothing was made")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        raise CliError("the password is shorter than 8 characters; nothing was made")
+    print(f"{args.login}:{generate_password_hash(password)}")
+    print("add this line to the editors setting (TSCGRAPH_EDITORS, comma-separated; quote it in a shell: it holds '$')",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from graph.serve import run_server
 
@@ -270,6 +296,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "serve": cmd_serve,
     "token": cmd_token,
+    "editor-password": cmd_editor_password,
 }
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
+from graph.namespaces import TSC
 from graph.rdfio import RdfReadError, format_for, read_rdf
 from graph.recordlog import stamp_new_records
+from graph.reports import record_report
 from graph.settings import Settings
 from graph.store import Store, StoreError
-from graph.validation import ValidationReport, Validator, read_turtle_dir
+from graph.validation import ValidationReport, Validator, merge_reports, read_turtle_dir
 
 Progress = Callable[[str], None]
 
@@ -90,11 +93,13 @@ def load_files(
     validator: Validator | None,
     replace: bool = False,
     progress: Progress = quiet,
+    settings: Settings | None = None,
 ) -> tuple[int, list[FileCheck]]:
     """Load ``paths`` into ``graph_iri`` in one transaction, only if every file reads and conforms.
 
     Returns the number of triples written and the checks; raises :class:`LoadRefused`
     (nothing written) otherwise. With ``replace`` the graph's old content goes in the same step.
+    With ``settings``, a checked load's report is kept as data (:func:`graph.reports.record_report`).
     """
     if validator is None and all(format_for(Path(p)) in store.bulk_formats for p in paths):
         # Trusted bulk dump: let the engine parse (for 1M triples, seconds instead of minutes).
@@ -122,7 +127,18 @@ def load_files(
     written = (store.replace_graphs if replace else store.add_graphs)({graph_iri: merged})
     stamp_new_records(store, [graph_iri])
     progress(f"written in {time.monotonic() - started:.1f} s")
+    if settings is not None and validator is not None:
+        record_load_report(store, settings, checks, merged)
     return written, checks
+
+
+def record_load_report(store: Store, settings: Settings, checks: list[FileCheck], merged: Graph) -> None:
+    """Keep the load's report as data: public, about every typed record (tsc: class) it wrote."""
+    judged = sorted({s for s, o in merged.subject_objects(RDF.type) if isinstance(s, URIRef) and str(o).startswith(str(TSC))},
+                    key=str)
+    report = merge_reports(c.report for c in checks if c.report is not None)
+    record_report(store, settings, report, judged, activity="load", public=True, content=merged,
+                  source=", ".join(c.path.name for c in checks))
 
 
 def install_ontology(store: Store, settings: Settings) -> int:
@@ -158,6 +174,7 @@ def setup_store(
             validator=validator,
             replace=True,
             progress=progress,
+            settings=settings,
         )
         counts["local"] = written
     else:

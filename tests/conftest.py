@@ -106,7 +106,7 @@ def start_server(tmp: Path, **settings: str) -> Server:
         try:
             if requests.get(url + "/health", timeout=2).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()

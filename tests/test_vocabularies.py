@@ -215,7 +215,7 @@ def test_every_concept_is_in_a_concept_scheme(vocab):
 
 def test_every_concept_scheme_has_labels_and_a_licence(vocab):
     schemes = set(vocab.subjects(RDF.type, SKOS.ConceptScheme))
-    assert len(schemes) == 6, sorted(schemes)
+    assert len(schemes) == 8, sorted(schemes)
     assert_no_rows(
         vocab,
         """

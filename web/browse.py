@@ -121,6 +121,7 @@ def _object_label(term: Node, name) -> str:
 
 @bp.app_errorhandler(400)
 @bp.app_errorhandler(404)
+@bp.app_errorhandler(413)
 @bp.app_errorhandler(500)
 def error_page(error):
     code = getattr(error, "code", 500)
@@ -129,9 +130,11 @@ def error_page(error):
         message = {
             400: _("The request could not be understood."),
             404: _("There is no page at this address."),
+            413: _("The request is larger than this server accepts (%(limit)s bytes at most).",
+                   limit=context.settings().max_request_bytes),
             500: _("Something went wrong on the server."),
         }.get(code, message)
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=code), code
-    titles = {400: _("Bad request"), 404: _("Not found"), 500: _("Server error")}
+    titles = {400: _("Bad request"), 404: _("Not found"), 413: _("Request too large"), 500: _("Server error")}
     return render_template("error.html", code=code, title=titles.get(code, _("Error")), message=message), code

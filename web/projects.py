@@ -36,6 +36,7 @@ PROJECTS = Listing(
         Facet("status", N_("Status"), "tsc:status", short=VOCAB + "status/", value_class=str(TSC.Status)),
         Facet("year", N_("Year"), "schema:startDate", kind="year", end_path="schema:endDate",
               note=N_("A project counts in every year from its start to its end (its start year alone when it has no end date).")),
+        Facet("conformance", N_("Conformance"), "tsc:conformance", short=VOCAB + "conformance/"),
         Facet("actor", N_("Actor"), ROLES, short=ACTOR_SPACE, value_class=str(TSC.Actor), hidden=True),
     ),
     text_paths=("dcterms:title", "dcterms:description", "dcterms:subject"),
