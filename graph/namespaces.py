@@ -7,7 +7,9 @@ under each deployment's configurable base IRI (see :mod:`graph.settings`).
 
 from __future__ import annotations
 
-from rdflib import Graph, Namespace
+from functools import lru_cache
+
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
 
 TSC = Namespace("https://w3id.org/tscgraph/ontology#")
@@ -57,6 +59,21 @@ def namespace_manager() -> NamespaceManager:
     for prefix, iri in PREFIXES.items():
         nm.bind(prefix, iri, override=True, replace=True)
     return nm
+
+
+def compact(term) -> str:
+    """A term in its short form (``gbf:target/3``) when a prefix fits, else as it is."""
+    if not isinstance(term, URIRef):
+        return str(term)
+    try:
+        return term.n3(_shared_namespace_manager())
+    except Exception:  # noqa: BLE001 - unprefixable IRI
+        return str(term)
+
+
+@lru_cache(maxsize=1)
+def _shared_namespace_manager() -> NamespaceManager:
+    return namespace_manager()
 
 
 def bind_prefixes(graph: Graph) -> Graph:

@@ -28,6 +28,17 @@ FORMATS: dict[str, str] = {
     ".json": "json-ld",
 }
 QUAD_FORMATS = {"nquads", "trig"}
+#: Media type (of an HTTP body) → rdflib parser name: the RDF a request may carry.
+MEDIA_TYPES: dict[str, str] = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
+    "text/n3": "n3",
+}
 
 
 class RdfReadError(Exception):

@@ -39,11 +39,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
-from graph.namespaces import SCHEMA, TSC, namespace_manager
+from graph.namespaces import SCHEMA, TSC, compact
 from graph.validation import ValidationReport, ValidationResult
 
 DASH = Namespace("http://datashapes.org/dash#")
-_NM = namespace_manager()
 
 #: The kinds of records a person may submit: URL segment → (class, IRI path segment of new records).
 KINDS: dict[str, tuple[URIRef, str]] = {
@@ -181,15 +180,6 @@ def pick(labels: Labels, lang: str) -> str | None:
         if choice in labels:
             return labels[choice]
     return labels[sorted(labels)[0]] if labels else None
-
-
-def compact(term: Node) -> str:
-    if isinstance(term, URIRef):
-        try:
-            return term.n3(_NM)
-        except Exception:  # noqa: BLE001 - unprefixable IRI
-            return str(term)
-    return str(term)
 
 
 def field_key(path: Node) -> str:

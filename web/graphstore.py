@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from rdflib import URIRef
 
 from graph.formats import NotAcceptable, negotiate
-from graph.rdfio import RdfReadError, parse_rdf
+from graph.rdfio import MEDIA_TYPES, RdfReadError, parse_rdf
 from graph.store import StoreError
 from graph.writes import WriteRefused, delete_graph, post_graph, put_graph
 from web import context
@@ -23,18 +23,8 @@ from web.sparql import _IRI, ProtocolError, answer_response, report_response, ru
 
 bp = Blueprint("graphstore", __name__)
 
-#: Content-Type → parser, for bodies of PUT and POST.
-BODY_FORMATS = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-    "text/n3": "n3",
-}
+#: Content-Type → parser, for bodies of PUT and POST (N-Triples may also come as text/plain).
+BODY_FORMATS = {**MEDIA_TYPES, "text/plain": "nt"}
 UNION_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 

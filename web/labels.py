@@ -13,11 +13,9 @@ from typing import Iterable
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import namespace_manager
+from graph.namespaces import compact
 from web import context
 from web.i18n import current_lang
-
-_NM = namespace_manager()
 
 LABELS_OF_TERMS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -94,12 +92,3 @@ class Namer:
 def label(term: Node) -> str:
     """Best label of one ``term`` (one query: for a page's many terms use :class:`Namer`)."""
     return pick_label(term, labels_of([term]).get(term, {}))
-
-
-def compact(term: Node) -> str:
-    if isinstance(term, URIRef):
-        try:
-            return term.n3(_NM)
-        except Exception:  # noqa: BLE001 - unprefixable IRI
-            return str(term)
-    return str(term)

@@ -31,7 +31,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDFS, SH
 
 from graph import reports
-from graph.rdfio import RdfReadError, format_for, parse_rdf
+from graph.rdfio import MEDIA_TYPES, RdfReadError, format_for, parse_rdf
 from graph.sarif import find_lines, to_sarif
 from graph.validation import ValidationReport, ValidationResult, Validator, report_from_graph, term_text
 from web import context, pages
@@ -42,16 +42,6 @@ from web.security import CSRF_FIELD, check_form, rate_limited
 
 bp = Blueprint("validation", __name__)
 
-#: Media type of a raw body → rdflib parser name.
-MEDIA_TYPES = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-    "application/n-triples": "nt",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-}
 #: ``format`` field of an upload or a pasted text → rdflib parser name.
 FORMAT_NAMES = {"turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld", "jsonld": "json-ld", "rdfxml": "xml",
                 "rdf/xml": "xml", "xml": "xml", "ntriples": "nt", "nt": "nt", "n-triples": "nt", "trig": "trig",
