@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graph import __version__
-from graph.loading import LoadRefused, check_files, load_files, setup_store, stderr_progress
+from graph.loading import FileCheck, LoadRefused, check_files, load_files, setup_store, stderr_progress, write_checked
 from graph.namespaces import namespace_manager
 from graph.queries import QueryCatalogueError, load_catalogue, resolve_query
 from graph.results import to_csv, to_json, to_table, to_tsv
 from graph.settings import Settings, SettingsError, load_settings
 from graph.stats import store_stats
 from graph.store import QuerySyntaxError, StoreError, open_store
-from graph.validation import Validator, merge_reports
+from graph.validation import Validator, merge_reports, read_turtle_dir
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 
@@ -48,6 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", help="target named graph IRI (default: the local graph)")
     p.add_argument("--replace", action="store_true", help="replace the target graph instead of adding to it")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (trusted bulk dumps only)")
+    _report_options(p)
+
+    p = sub.add_parser("import", help="turn a spreadsheet, schema.org JSON-LD, IATI XML or RDF file into records, "
+                                      "validate them, then load them in one transaction (or nothing)")
+    p.add_argument("kind", choices=sorted(IMPORTERS), help="what the source is")
+    p.add_argument("source", type=Path, metavar="FILE")
+    p.add_argument("--mapping", type=Path, help="column mapping file (spreadsheet; see loaders/mappings/)")
+    p.add_argument("--source-lang", default="en", help="language of untagged text (schemaorg; default en)")
+    p.add_argument("--example", action="store_true", help="mark every record as an example (iati; illustrative files)")
+    p.add_argument("--graph", help="target named graph IRI (default: the local graph)")
+    p.add_argument("--check", action="store_true", help="report what the source would give; write nothing")
+    p.add_argument("--allow-problems", action="store_true",
+                   help="load what could be read even when some cells or elements could not (they are reported)")
     _report_options(p)
 
     p = sub.add_parser("validate", help="validate RDF files against the shapes (writes nothing)")
@@ -162,6 +175,65 @@ def cmd_load(args, settings: Settings) -> int:
             if c.report is not None and c.report.results:
                 print(c.report.to_text(args.lang or settings.default_lang, label=str(c.path)))
     print(f"loaded {written} triples from {len(checks)} file(s) into <{graph}>", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_spreadsheet(args, settings: Settings):
+    from loaders.spreadsheet import load_spreadsheet
+
+    if args.mapping is None:
+        raise ValueError("a spreadsheet needs --mapping FILE (examples in loaders/mappings/)")
+    return load_spreadsheet(args.source, args.mapping, settings.base_iri)
+
+
+def _import_schemaorg(args, settings: Settings):
+    from loaders.schemaorg import load_schemaorg_file
+
+    return load_schemaorg_file(args.source, settings.base_iri, args.source_lang)
+
+
+def _import_iati(args, settings: Settings):
+    from loaders.iati import read_iati
+
+    return read_iati(args.source, base_iri=settings.base_iri, ontology_graph=read_turtle_dir(settings.ontology_dir),
+                     example=args.example)
+
+
+def _import_rdf(args, settings: Settings):
+    from loaders.rdf import load_rdf
+
+    return load_rdf(args.source, settings.base_iri)
+
+
+#: ``tscgraph import KIND``: each kind's loader (loaders/), called with the parsed arguments.
+IMPORTERS = {"spreadsheet": _import_spreadsheet, "schemaorg": _import_schemaorg, "iati": _import_iati, "rdf": _import_rdf}
+
+
+def cmd_import(args, settings: Settings) -> int:
+    """Loader → its problems → validation → one transaction, the same door as ``load`` (write_checked)."""
+    try:
+        loaded = IMPORTERS[args.kind](args, settings)
+    except (OSError, ValueError) as exc:
+        print(f"tscgraph: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    for problem in loaded.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(f"{args.source}: {loaded.records} record(s), {len(loaded.graph)} triples, {len(loaded.problems)} problem(s)",
+          file=sys.stderr)
+    if loaded.problems and not args.allow_problems and not args.check:
+        print("tscgraph: nothing was written: fix the source, or load what could be read with --allow-problems",
+              file=sys.stderr)
+        return EXIT_VIOLATIONS
+    check = FileCheck(args.source, graph=loaded.graph, report=_validator(settings).validate(loaded.graph))
+    if args.check or not check.ok:
+        _print_report([check], args, settings)
+        if not check.ok:
+            print("tscgraph: nothing was written", file=sys.stderr)
+        return EXIT_OK if check.ok and not loaded.problems else EXIT_VIOLATIONS
+    with open_store(settings) as store:
+        written = write_checked(store, [check], args.graph or settings.local_graph, replace_records=True,
+                                progress=stderr_progress, settings=settings)
+    print(f"tscgraph: {written} triples written", file=sys.stderr)
     return EXIT_OK
 
 
@@ -289,6 +361,7 @@ def cmd_serve(args, settings: Settings) -> int:
 COMMANDS = {
     "setup": cmd_setup,
     "load": cmd_load,
+    "import": cmd_import,
     "validate": cmd_validate,
     "query": cmd_query,
     "queries": cmd_queries,

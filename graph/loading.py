@@ -22,6 +22,7 @@ from graph.reports import record_report
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.validation import ValidationReport, Validator, merge_reports, read_turtle_dir
+from graph.writes import replace_records as replace_records_in
 
 Progress = Callable[[str], None]
 
@@ -116,6 +117,27 @@ def load_files(
     checks = check_files(paths, base_iri, validator, progress)
     if any(c.error for c in checks):
         raise LoadRefused(2, checks)
+    written = write_checked(store, checks, graph_iri, replace=replace, progress=progress,
+                            settings=settings if validator is not None else None)
+    return written, checks
+
+
+def write_checked(
+    store: Store,
+    checks: list[FileCheck],
+    graph_iri: str,
+    *,
+    replace: bool = False,
+    replace_records: bool = False,
+    progress: Progress = quiet,
+    settings: Settings | None = None,
+) -> int:
+    """Write the graphs of ``checks`` (read, and validated unless their report is None) into ``graph_iri`` in
+    one transaction — or raise :class:`LoadRefused` (1) and write nothing if one does not conform. The
+    record log stamps new records; with ``settings`` the validation report is kept as data.
+
+    Files and loaders' outputs (spreadsheets, IATI, schema.org…) go through this one door.
+    """
     if not all(c.ok for c in checks):
         raise LoadRefused(1, checks)
     merged = Graph()
@@ -124,18 +146,26 @@ def load_files(
         merged += check.graph
     progress(f"writing {len(merged)} triples into <{graph_iri}>{' (replacing it)' if replace else ''}…")
     started = time.monotonic()
-    written = (store.replace_graphs if replace else store.add_graphs)({graph_iri: merged})
+    if replace_records:  # each record's old description goes in the same transaction (re-importing a source)
+        written = replace_records_in(store, graph_iri, merged, judged_records(merged))
+    else:
+        written = (store.replace_graphs if replace else store.add_graphs)({graph_iri: merged})
     stamp_new_records(store, [graph_iri])
     progress(f"written in {time.monotonic() - started:.1f} s")
-    if settings is not None and validator is not None:
+    if settings is not None and all(c.report is not None for c in checks):
         record_load_report(store, settings, checks, merged)
-    return written, checks
+    return written
+
+
+def judged_records(content: Graph) -> list[URIRef]:
+    """The records of ``content``: its IRIs typed with a tsc: class."""
+    return sorted({s for s, o in content.subject_objects(RDF.type) if isinstance(s, URIRef) and str(o).startswith(str(TSC))},
+                  key=str)
 
 
 def record_load_report(store: Store, settings: Settings, checks: list[FileCheck], merged: Graph) -> None:
     """Keep the load's report as data: public, about every typed record (tsc: class) it wrote."""
-    judged = sorted({s for s, o in merged.subject_objects(RDF.type) if isinstance(s, URIRef) and str(o).startswith(str(TSC))},
-                    key=str)
+    judged = judged_records(merged)
     report = merge_reports(c.report for c in checks if c.report is not None)
     record_report(store, settings, report, judged, activity="load", public=True, content=merged,
                   source=", ".join(c.path.name for c in checks))

@@ -46,7 +46,7 @@ from graph.reports import report_update
 from graph.settings import Settings
 from graph.store import Store
 from graph.validation import ValidationReport, Validator, report_from_graph
-from graph.writes import WRITE_LOCK
+from graph.writes import WRITE_LOCK, description_deletes
 
 STATUSES = ("pending", "approved", "rejected", "superseded")
 CHANNELS = ("form", "api")
@@ -200,16 +200,10 @@ def approve(store: Store, validator: Validator, settings: Settings, submission_i
         if not report.conforms:
             raise SubmissionRefused(report)
         local = _iri(settings.local_graph)
-        values = " ".join(_iri(r) for r in submission.records)
         now = _now()
         n = _next_event(store, settings, submission.iri)
         operations = [
-            # the record's blank nodes two levels deep, then one level deep, then the record itself
-            f"DELETE {{ GRAPH {local} {{ ?b2 ?p2 ?o2 }} }} WHERE {{ VALUES ?r {{ {values} }} "
-            f"GRAPH {local} {{ ?r ?p ?b . FILTER(isBlank(?b)) ?b ?q ?b2 . FILTER(isBlank(?b2)) ?b2 ?p2 ?o2 }} }}",
-            f"DELETE {{ GRAPH {local} {{ ?b ?bp ?bo }} }} WHERE {{ VALUES ?r {{ {values} }} "
-            f"GRAPH {local} {{ ?r ?p ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }} }}",
-            f"DELETE {{ GRAPH {local} {{ ?r ?p ?o }} }} WHERE {{ VALUES ?r {{ {values} }} GRAPH {local} {{ ?r ?p ?o }} }}",
+            *description_deletes(settings.local_graph, submission.records),
             # copied, not re-inserted: the blank nodes keep their identity in the store
             f"INSERT {{ GRAPH {local} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}",
             *_status_change(settings, submission.iri, "approved", n, now, editor, None,

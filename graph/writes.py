@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Iterable
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from graph.recordlog import stamp_new_records
 from graph.settings import Settings
@@ -106,3 +107,30 @@ def delete_graph(store: Store, graph_iri: str) -> bool:
             return False
         store.drop_graph(graph_iri)
         return True
+
+
+def description_deletes(graph_iri: str, records: Iterable[URIRef]) -> list[str]:
+    """SPARQL Update operations that remove each record's description from ``graph_iri``: its blank nodes'
+    triples two levels deep, then one level deep, then its own triples (a budget is a blank node)."""
+    graph = URIRef(graph_iri).n3()
+    values = " ".join(URIRef(r).n3() for r in records)
+    return [
+        f"DELETE {{ GRAPH {graph} {{ ?b2 ?p2 ?o2 }} }} WHERE {{ VALUES ?r {{ {values} }} "
+        f"GRAPH {graph} {{ ?r ?p ?b . FILTER(isBlank(?b)) ?b ?q ?b2 . FILTER(isBlank(?b2)) ?b2 ?p2 ?o2 }} }}",
+        f"DELETE {{ GRAPH {graph} {{ ?b ?bp ?bo }} }} WHERE {{ VALUES ?r {{ {values} }} "
+        f"GRAPH {graph} {{ ?r ?p ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }} }}",
+        f"DELETE {{ GRAPH {graph} {{ ?r ?p ?o }} }} WHERE {{ VALUES ?r {{ {values} }} GRAPH {graph} {{ ?r ?p ?o }} }}",
+    ]
+
+
+def replace_records(store: Store, graph_iri: str, content: Graph, records: Iterable[URIRef]) -> int:
+    """Replace the descriptions of ``records`` in ``graph_iri`` by ``content``, in one transaction: importing
+    a sheet again updates its records instead of piling up a second budget beside the first."""
+    records = list(records)
+    body = content.serialize(format="nt")  # N-Triples: every term escaped, blank nodes fresh in INSERT DATA
+    operations = (description_deletes(graph_iri, records) if records else []) + [
+        f"INSERT DATA {{ GRAPH {URIRef(graph_iri).n3()} {{ {body} }} }}"
+    ]
+    with WRITE_LOCK:
+        store.update(" ;\n".join(operations))
+    return len(content)

@@ -1,0 +1,98 @@
+"""RDF files in any common syntax, read as they are: a partner's Turtle, RDF/XML, N-Triples, TriG…
+
+The syntax table and the parser are :mod:`graph.rdfio`'s (one place for both files and HTTP bodies);
+this module only turns its outcome into a :class:`~loaders.Loaded`: a file that cannot be read is a
+:class:`~loaders.Problem` naming the line where the parser says so, not an exception, so that a
+harvest of many files reports every bad one. JSON-LD is the one syntax whose reading could reach
+the network (a remote ``@context``): schema.org JSON-LD goes to :mod:`loaders.schemaorg`, which maps it
+onto our terms with a local context; any other remote context is refused, never fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from graph.namespaces import TSC
+from graph.rdfio import RdfReadError, format_for, parse_rdf
+from loaders import Loaded, Problem
+
+_LINE = re.compile(r"\bline:? ?(\d+)", re.I)
+
+
+def load_rdf(path: Path | str, base_iri: str) -> Loaded:
+    """Read one RDF file; relative IRIs resolve against ``base_iri`` (as for the bundled data)."""
+    path = Path(path)
+    source = str(path)
+    try:
+        fmt = format_for(path)
+        data = path.read_bytes()
+    except RdfReadError as exc:
+        return Loaded(Graph(), [Problem(source, "file", _reason(str(exc), source))])
+    except OSError as exc:
+        return Loaded(Graph(), [Problem(source, "file", f"cannot read ({exc.strerror})")])
+    if fmt == "json-ld":
+        contexts = remote_contexts(data)
+        if contexts is not None and any(is_schema_org(c) for c in contexts):
+            from loaders.schemaorg import load_schemaorg
+
+            return load_schemaorg(data, source, base_iri)
+        if contexts:
+            return Loaded(Graph(), [Problem(source, "@context", "remote JSON-LD context not fetched (no network "
+                                            "access while loading); give the context inline", contexts[0])])
+    return parse_loaded(data, fmt, base_iri, source)
+
+
+def parse_loaded(data: bytes | str, fmt: str, base_iri: str, source: str) -> Loaded:
+    """Parse RDF text in rdflib syntax ``fmt``; a parser error becomes a Problem with its line."""
+    try:
+        graph = parse_rdf(data, fmt, base_iri, source=source)
+    except RdfReadError as exc:
+        message = _reason(str(exc), source)
+        found = _LINE.search(message)
+        return Loaded(Graph(), [Problem(source, f"line {found.group(1)}" if found else "file", message)])
+    return Loaded(graph, [], count_records(graph))
+
+
+def count_records(graph: Graph) -> int:
+    """Records are the subjects typed with one of our classes (``tsc:…``)."""
+    return len({s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(str(TSC))})
+
+
+def remote_contexts(data: bytes | str) -> list[str] | None:
+    """The string (remote) ``@context`` values anywhere in a JSON document; None when it is not JSON."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return None
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    for item in value if isinstance(value, list) else [value]:
+                        if isinstance(item, str):
+                            found.append(item)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(doc)
+    return found
+
+
+def is_schema_org(context: str) -> bool:
+    return context.rstrip("/").split("://", 1)[-1] in ("schema.org", "www.schema.org", "schema.org/docs/jsonldcontext.json")
+
+
+def _reason(message: str, source: str) -> str:
+    """The parser's message without the file name the Problem already carries."""
+    prefix = source + ": "
+    return message[len(prefix):] if message.startswith(prefix) else message
