@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -39,6 +38,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
+from graph.iris import slugify
 from graph.namespaces import SCHEMA, TSC, compact
 from graph.validation import ValidationReport, ValidationResult
 
@@ -402,12 +402,6 @@ class Built:
     graph: Graph
     record: URIRef
     nodes: dict[Node, str]  # node → key of the field it was made for ("" for the record itself)
-
-
-def slugify(text: str, limit: int = 48) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
-    return slug or "record"
 
 
 def mint(base_iri: str, segment: str, title: str) -> URIRef:

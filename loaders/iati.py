@@ -36,7 +36,6 @@ The mapping rules (documented in docs/loaders.md, "IATI activity XML"):
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -48,6 +47,7 @@ from defusedxml.ElementTree import fromstring
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
+from graph.iris import slugify
 from graph.namespaces import PLACE, SCHEMA, TSC, VOCAB, bind_prefixes
 from loaders import Loaded, Problem
 
@@ -120,9 +120,8 @@ def load_iati(data: bytes | str, source: str, *, base_iri: str, ontology_graph: 
 
 
 def slug(text: str) -> str:
-    """A readable, stable IRI segment: ASCII lower case, runs of anything else made one hyphen."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "unnamed"
+    """Not cut: two long IATI identifiers must not collide."""
+    return slugify(text, limit=None, empty="unnamed")
 
 
 def _children(element: Element, tag: str, where: str) -> list[tuple[Element, str]]:

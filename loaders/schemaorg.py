@@ -43,6 +43,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from rdflib.term import Node
 
+from graph.iris import slugify
 from graph.namespaces import CBD, GBF, PLACE, SCHEMA, TSC, VOCAB, bind_prefixes
 from loaders import Loaded, Problem
 from loaders.rdf import is_schema_org
@@ -392,7 +393,7 @@ def _norm(text: str) -> str:
 
 
 def _slug(text: str) -> str:
-    return _norm(text).replace(" ", "-")[:60].strip("-")
+    return slugify(text, limit=60, empty="")
 
 
 def resolve_place(value: str) -> URIRef | None:

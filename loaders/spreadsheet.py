@@ -26,8 +26,8 @@ from typing import Iterable, Sequence
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
+from graph.iris import slugify
 from graph.namespaces import PREFIXES, SCHEMA, TSC, bind_prefixes
-from graph.shapeforms import slugify
 from loaders import Loaded, Problem
 from loaders.resolve import SCHEMES, Resolver, default_resolver, normalise
 
