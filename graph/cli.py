@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load what could be read even when some cells or elements could not (they are reported)")
     _report_options(p)
 
+    p = sub.add_parser("harvest", help="harvest the partner nodes of the sources file, each into its own named graph "
+                                       "(replaced in one transaction), quarantining records that violate the shapes")
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="names of the sources to harvest (default: all)")
+    p.add_argument("--sources-file", type=Path, help="the sources file (default: setting harvest_sources)")
+
     p = sub.add_parser("validate", help="validate RDF files against the shapes (writes nothing)")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _report_options(p)
@@ -84,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("editor-password", help="hash an editor's password: prints the 'login:hash' to put in editors")
     p.add_argument("login", help="the editor's login (letters, digits, . _ @ -)")
+
+    p = sub.add_parser("check-endpoint", help="check that a SPARQL endpoint is ready to be harvested (reads only)")
+    p.add_argument("url", help="the endpoint's URL (http or https)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds allowed per request (default 10)")
 
     p = sub.add_parser("serve", help="run the web server (production WSGI server, gunicorn)")
     p.add_argument("--host", help="address to listen on (setting host)")
@@ -237,6 +246,31 @@ def cmd_import(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_harvest(args, settings: Settings) -> int:
+    """Each source in its own transaction; exit 2 when a source failed (its previous harvest is kept)."""
+    from graph.harvest import harvest, read_sources
+
+    path = args.sources_file or settings.harvest_sources
+    try:
+        sources = read_sources(path)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    unknown = set(args.sources) - {s.name for s in sources}
+    if unknown:
+        raise CliError(f"no source named {', '.join(sorted(unknown))} in {path}")
+    chosen = [s for s in sources if not args.sources or s.name in args.sources]
+    if not chosen:
+        raise CliError(f"{path} lists no source")
+    with open_store(settings) as store:
+        runs = harvest(store, settings, chosen, _validator(settings), progress=stderr_progress)
+    for run in runs:
+        detail = run.error if run.outcome == "failed" else (
+            f"{run.records} record(s), {run.triples} triples, {run.quarantined} quarantined; "
+            f"+{run.added} -{run.removed} ~{run.changed}")
+        print(f"{run.source.name}: {run.outcome}: {detail}")
+    return EXIT_INPUT if any(r.outcome == "failed" for r in runs) else EXIT_OK
+
+
 def cmd_setup(args, settings: Settings) -> int:
     with open_store(settings) as store:
         try:
@@ -358,10 +392,21 @@ def cmd_serve(args, settings: Settings) -> int:
     return run_server(settings)
 
 
+def cmd_check_endpoint(args, settings: Settings) -> int:
+    """One line per readiness check; exit 1 when any fails (the endpoint is not ready), 0 when all pass."""
+    from loaders.sparql import check_endpoint
+
+    checks = check_endpoint(args.url, args.timeout)
+    for check in checks:
+        print(check)
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_VIOLATIONS
+
+
 COMMANDS = {
     "setup": cmd_setup,
     "load": cmd_load,
     "import": cmd_import,
+    "harvest": cmd_harvest,
     "validate": cmd_validate,
     "query": cmd_query,
     "queries": cmd_queries,
@@ -370,6 +415,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "token": cmd_token,
     "editor-password": cmd_editor_password,
+    "check-endpoint": cmd_check_endpoint,
 }
 
 if __name__ == "__main__":

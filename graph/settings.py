@@ -104,6 +104,11 @@ class Settings:
         20, "Most submissions and validations (POST) one client may send per rate_limit_window; more get 429."
     )
     rate_limit_window: float = _setting(60.0, "The window, in seconds, of rate_limit.")
+    harvest_sources: Path = _setting(
+        ROOT / "harvest.toml",
+        "The sources file of 'tscgraph harvest': the partner nodes to harvest, as [[source]] tables "
+        "(name, kind, url, schedule, lang); see harvest.example.toml and docs/loaders.md.",
+    )
 
     @property
     def secret_key_file(self) -> Path:
@@ -152,8 +157,10 @@ class Settings:
         return self.graph_base + "moderation"
 
     def is_public_graph(self, graph_iri: str) -> bool:
-        """Whether the public may read ``graph_iri``: everything but pending submissions and moderation."""
-        return not (graph_iri.startswith(self.graph_base + "submission/") or graph_iri == self.moderation_graph)
+        """Whether the public may read ``graph_iri``: everything but pending submissions, moderation and
+        the harvest quarantine (records of partner nodes that violate the shapes, with their reports)."""
+        return not (graph_iri.startswith(self.graph_base + "submission/") or graph_iri == self.moderation_graph
+                    or graph_iri.startswith(self.graph_base + "quarantine/"))
 
     def submission_graph(self, submission_id: str) -> str:
         return self.graph_base + "submission/" + submission_id

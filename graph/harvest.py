@@ -1,0 +1,443 @@
+"""Harvesting partner nodes: each source into its own named graph, replaced whole or not at all.
+
+A run of one source (:func:`harvest_source`):
+
+1. **fetch** the source (a file path, or http(s) with bounded retries and back-off: :data:`ATTEMPTS`
+   attempts, waiting :data:`BACKOFF` seconds between them, each with a timeout, the body capped at
+   :data:`MAX_BYTES`);
+2. **load** it with its kind's loader (``rdf``, ``schemaorg``, ``iati``; ``sparql`` when
+   :mod:`loaders.sparql` exists) — a loader problem fails the run;
+3. **validate** it; records (tsc:-typed subjects, with their blank nodes) that violate the shapes go
+   to the private quarantine graph ``{base}graph/quarantine/{name}`` with the SHACL report about them,
+   the others to the public ``settings.harvest_graph(name)``;
+4. **write** both graphs and the run's provenance in ONE SPARQL Update (one transaction: readers, and
+   a process killed half-way, see the previous harvest or the new one, never a mix). When the new
+   content is the content of the last successful run (same canonical digest, same triple counts in
+   the store) only the run record is written: re-harvesting unchanged data changes nothing else.
+
+A run that fails (source down, slow, malformed) writes only its run record (outcome ``failed`` with
+the error); the previous harvest is not touched.
+
+Provenance, in the public graph ``{base}graph/harvest-log`` (PROV-O, DCTERMS and VoID terms only)::
+
+    <{base}id/harvest-run/{name}/{stamp}> a prov:Activity ;
+        dcterms:type "ok" | "unchanged" | "failed" ;        # the outcome
+        prov:used <{base}id/harvest-source/{name}> ;
+        prov:wasAssociatedWith <{base}id/agent/tscgraph-harvester> ;
+        prov:startedAtTime … ; prov:endedAtTime … ;
+        rdfs:comment "the error" ;                          # failed runs only
+        prov:generated <…run…#harvest>, <…run…#quarantine>, <…run…#added>, <…run…#removed>, <…run…#changed> .
+    <…#harvest>    a void:Dataset ; void:triples n ; void:entities records ; dcterms:identifier "digest" ;
+                   dcterms:isPartOf <harvest graph> .
+    <…#quarantine> a void:Dataset ; void:triples n ; void:entities quarantined records ; dcterms:isPartOf <quarantine graph> .
+    <…#added>      a void:Dataset ; dcterms:title "added" ; void:entities n .   # likewise removed, changed
+    <{base}id/harvest-source/{name}> a prov:Entity ; rdfs:label name ; dcterms:source <url> ;
+        dcterms:accrualPeriodicity "24h" ; dcterms:type "rdf" .
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+from graph.loading import judged_records
+from graph.reports import owner_map, report_graph, verdicts
+from graph.settings import Settings
+from graph.store import Store
+from graph.validation import Validator, read_turtle_dir
+from loaders import Loaded
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+Progress = Callable[[str], None]
+
+#: Fetch attempts per run, and the waits (seconds) between them.
+ATTEMPTS = 3
+BACKOFF = (0.5, 1.0, 2.0)
+#: Seconds one HTTP attempt may take to connect and between bytes read.
+TIMEOUT = 20.0
+#: Largest body a source may send (bytes): 100 MiB, ten times the default request limit.
+MAX_BYTES = 100 * 1024 * 1024
+KINDS = ("rdf", "schemaorg", "iati", "sparql")
+_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+class HarvestError(Exception):
+    """A source could not be fetched or read; the message says why (it is stored with the failed run)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One partner node of the sources file."""
+
+    name: str
+    kind: str
+    url: str
+    schedule: str = ""
+    lang: str = "en"
+
+
+@dataclass
+class Run:
+    """What one run did (also what the CLI and the status page show)."""
+
+    source: Source
+    outcome: str = "failed"          # ok | unchanged | failed
+    error: str = ""
+    records: int = 0
+    triples: int = 0
+    quarantined: int = 0
+    quarantine_triples: int = 0
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    attempts: int = 0
+    problems: list[str] = field(default_factory=list)
+    iri: URIRef | None = None
+
+
+def read_sources(path: Path | str) -> list[Source]:
+    """Read the sources file (TOML, ``[[source]]`` tables); raises ValueError saying what is wrong."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read the sources file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"the sources file {path} is not valid TOML: {exc}") from None
+    sources, seen = [], set()
+    for index, entry in enumerate(data.get("source", []), 1):
+        where = f"{path}: source {index}"
+        unknown = set(entry) - {"name", "kind", "url", "schedule", "lang"}
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        name, kind, url = str(entry.get("name", "")), str(entry.get("kind", "")), str(entry.get("url", ""))
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"{where}: name must be letters, digits and '-', got {name!r}")
+        if name in seen:
+            raise ValueError(f"{where}: name {name!r} is used twice")
+        if kind not in available_kinds():
+            raise ValueError(f"{where}: kind must be one of {', '.join(available_kinds())}, got {kind!r}")
+        if not url:
+            raise ValueError(f"{where}: url is missing")
+        seen.add(name)
+        sources.append(Source(name, kind, url, str(entry.get("schedule", "")), str(entry.get("lang", "en"))))
+    return sources
+
+
+def available_kinds() -> tuple[str, ...]:
+    """The kinds this installation can harvest (``sparql`` needs loaders/sparql.py)."""
+    try:
+        from loaders import sparql  # noqa: F401
+    except ImportError:
+        return tuple(k for k in KINDS if k != "sparql")
+    return KINDS
+
+
+def quarantine_graph(settings: Settings, name: str) -> str:
+    """The private graph of a source's records that violate the shapes, with their report."""
+    return settings.graph_base + "quarantine/" + name
+
+
+def log_graph(settings: Settings) -> str:
+    """The public graph of the harvest runs (PROV-O)."""
+    return settings.graph_base + "harvest-log"
+
+
+def source_iri(settings: Settings, name: str) -> URIRef:
+    return URIRef(settings.base_iri + "id/harvest-source/" + name)
+
+
+def agent_iri(settings: Settings) -> URIRef:
+    return URIRef(settings.base_iri + "id/agent/tscgraph-harvester")
+
+
+# ------------------------------------------------------------------ fetching
+
+
+def fetch(url: str, *, attempts: int = ATTEMPTS, backoff: tuple[float, ...] = BACKOFF, timeout: float = TIMEOUT,
+          max_bytes: int = MAX_BYTES, progress: Progress = lambda _m: None, sleep=time.sleep) -> tuple[bytes, int]:
+    """The body of ``url`` (http/https, or a file path) and the attempts it took; HarvestError after the last."""
+    if not re.match(r"https?://", url):
+        path = Path(url[7:] if url.startswith("file://") else url)
+        try:
+            if path.stat().st_size > max_bytes:
+                raise HarvestError(f"{path} is larger than {max_bytes} bytes")
+            return path.read_bytes(), 1
+        except OSError as exc:
+            raise HarvestError(f"cannot read {path}: {exc.strerror}") from None
+    last = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            request = urllib.request.Request(url, headers={"User-Agent": "tscgraph-harvester"})
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                chunks, size = [], 0
+                while chunk := answer.read(64 * 1024):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise HarvestError(f"{url} sent more than {max_bytes} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks), attempt
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code} {exc.reason}"
+            exc.close()
+        except (urllib.error.URLError, OSError) as exc:
+            last = str(getattr(exc, "reason", exc))
+        if attempt < attempts:
+            wait = backoff[min(attempt - 1, len(backoff) - 1)]
+            progress(f"  attempt {attempt}/{attempts} failed ({last}); retrying in {wait:g} s")
+            sleep(wait)
+    raise HarvestError(f"{url}: {last} (after {attempts} attempts)")
+
+
+# ------------------------------------------------------------------ loading
+
+
+def load_source(source: Source, data: bytes, settings: Settings, ontology: Graph | None = None) -> Loaded:
+    """Turn the fetched bytes into RDF with the loader of the source's kind."""
+    if source.kind == "rdf":
+        from graph.rdfio import RdfReadError, format_for
+        from loaders.rdf import is_schema_org, parse_loaded, remote_contexts
+
+        try:
+            fmt = format_for(Path(re.sub(r"[?#].*$", "", source.url)))
+        except RdfReadError as exc:
+            raise HarvestError(str(exc)) from None
+        if fmt == "json-ld":
+            contexts = remote_contexts(data)
+            if contexts and any(is_schema_org(c) for c in contexts):
+                from loaders.schemaorg import load_schemaorg
+
+                return load_schemaorg(data, source.url, settings.base_iri, source.lang)
+            if contexts:
+                raise HarvestError(f"{source.url}: remote JSON-LD context not fetched ({contexts[0]})")
+        return parse_loaded(data, fmt, settings.base_iri, source.url)
+    if source.kind == "schemaorg":
+        from loaders.schemaorg import load_schemaorg
+
+        return load_schemaorg(data, source.url, settings.base_iri, source.lang)
+    if source.kind == "iati":
+        from loaders.iati import load_iati
+
+        return load_iati(data, source.url, base_iri=settings.base_iri,
+                         ontology_graph=ontology if ontology is not None else read_turtle_dir(settings.ontology_dir))
+    raise HarvestError(f"kind {source.kind!r} is not fetched as a document")
+
+
+# ------------------------------------------------------------------ splitting and comparing
+
+
+def split_quarantine(content: Graph, report, settings: Settings, source: Source, at: datetime
+                     ) -> tuple[Graph, Graph, list[URIRef]]:
+    """(public content, quarantine graph = violating records + their report, the violating records)."""
+    judged = judged_records(content)
+    owners = owner_map(content, judged)
+    bad = sorted((r for r, v in verdicts(report, judged, owners).items() if v == "violations"), key=str)
+    if not bad:
+        return content, Graph(), []
+    bad_set = set(bad)
+    good, quarantine = Graph(), Graph()
+    for s, p, o in content:
+        (quarantine if owners.get(s) in bad_set else good).add((s, p, o))
+    data, _node, _act, _found = report_graph(
+        settings, report, bad, activity="harvest", source=source.name, public=False, at=at,
+        report_id=f"harvest-{source.name}-{at.strftime('%Y%m%dT%H%M%S%f')}", owners=owners)
+    keep = {n for n, r in owners.items() if r in bad_set}
+    for result in list(data.subjects(RDF.type, SH.ValidationResult)):
+        if data.value(result, SH.focusNode) not in keep:  # results about published records are not quarantined
+            _remove_tree(data, result)
+    quarantine += data
+    return good, quarantine, bad
+
+
+def _remove_tree(graph: Graph, node: Node) -> None:
+    for s, p, o in list(graph.triples((None, None, node))):
+        graph.remove((s, p, o))
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        for _s, p, o in list(graph.triples((n, None, None))):
+            graph.remove((n, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+
+
+def record_digests(graph: Graph) -> dict[URIRef, str]:
+    """Each record's description as a digest (its own triples and its blank nodes', blank labels ignored)."""
+    records = judged_records(graph)
+    owners = owner_map(graph, records)
+    lines: dict[URIRef, list[str]] = {r: [] for r in records}
+    for s, p, o in graph:
+        owner = owners.get(s)
+        if owner is not None:
+            lines[owner].append(" ".join("_:" if isinstance(t, BNode) else t.n3() for t in (s, p, o)))
+    return {r: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for r, v in lines.items()}
+
+
+def content_digest(*graphs: Graph) -> str:
+    """Order- and blank-label-independent digest of the data harvested (reports excluded by the caller)."""
+    from rdflib.compare import to_isomorphic
+
+    h = hashlib.sha256()
+    for g in graphs:
+        h.update(str(to_isomorphic(g).graph_digest()).encode() + b"|")
+    return h.hexdigest()
+
+
+def _records_only(quarantine: Graph) -> Graph:
+    records = judged_records(quarantine)
+    owners = owner_map(quarantine, records)
+    out = Graph()
+    for s, p, o in quarantine:
+        if s in owners:
+            out.add((s, p, o))
+    return out
+
+
+def last_digest(store: Store, settings: Settings, name: str) -> str | None:
+    """The content digest of the last run of ``name`` that wrote or confirmed content."""
+    rows = store.select(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT ?digest ?src ?log WHERE { GRAPH ?log { ?run prov:used ?src ; prov:endedAtTime ?end ; dcterms:type ?outcome ; "
+        "prov:generated ?h . ?h dcterms:identifier ?digest . FILTER(?outcome IN (\"ok\", \"unchanged\")) } } "
+        "ORDER BY DESC(?end) LIMIT 1",
+        bindings={"src": source_iri(settings, name), "log": URIRef(log_graph(settings))})
+    return str(rows[0]["digest"]) if rows else None
+
+
+# ------------------------------------------------------------------ provenance
+
+
+def run_graph(settings: Settings, run: Run, started: datetime, ended: datetime, digest: str | None) -> Graph:
+    """The run's PROV-O record (see the module docstring)."""
+    g = Graph()
+    src = source_iri(settings, run.source.name)
+    act = URIRef(f"{settings.base_iri}id/harvest-run/{run.source.name}/{started.strftime('%Y%m%dT%H%M%S%fZ')}")
+    run.iri = act
+    agent = agent_iri(settings)
+    g.add((agent, RDF.type, PROV.SoftwareAgent))
+    g.add((agent, RDFS.label, Literal("tscgraph harvester")))
+    g.add((src, RDF.type, PROV.Entity))
+    g.add((src, RDFS.label, Literal(run.source.name)))
+    g.add((src, DCTERMS.source, URIRef(run.source.url) if re.match(r"https?://", run.source.url)
+           else Literal(run.source.url)))
+    g.add((src, DCTERMS.type, Literal(run.source.kind)))
+    if run.source.schedule:
+        g.add((src, DCTERMS.accrualPeriodicity, Literal(run.source.schedule)))
+    g.add((act, RDF.type, PROV.Activity))
+    g.add((act, DCTERMS.type, Literal(run.outcome)))
+    g.add((act, PROV.used, src))
+    g.add((act, PROV.wasAssociatedWith, agent))
+    g.add((act, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    g.add((act, PROV.endedAtTime, Literal(ended.isoformat(), datatype=XSD.dateTime)))
+    if run.error:
+        g.add((act, RDFS.comment, Literal(run.error)))
+    for problem in run.problems[:50]:
+        g.add((act, RDFS.comment, Literal(problem)))
+    if run.outcome == "failed":
+        return g
+    part = URIRef(str(act) + "#harvest")
+    g.add((act, PROV.generated, part))
+    g.add((part, RDF.type, VOID.Dataset))
+    g.add((part, VOID.triples, Literal(run.triples)))
+    g.add((part, VOID.entities, Literal(run.records)))
+    g.add((part, DCTERMS.isPartOf, URIRef(settings.harvest_graph(run.source.name))))
+    if digest:
+        g.add((part, DCTERMS.identifier, Literal(digest)))
+    quarantine = URIRef(str(act) + "#quarantine")
+    g.add((act, PROV.generated, quarantine))
+    g.add((quarantine, RDF.type, VOID.Dataset))
+    g.add((quarantine, VOID.triples, Literal(run.quarantine_triples)))
+    g.add((quarantine, VOID.entities, Literal(run.quarantined)))
+    g.add((quarantine, DCTERMS.isPartOf, URIRef(quarantine_graph(settings, run.source.name))))
+    for label in ("added", "removed", "changed"):
+        node = URIRef(f"{act}#{label}")
+        g.add((act, PROV.generated, node))
+        g.add((node, RDF.type, VOID.Dataset))
+        g.add((node, DCTERMS.title, Literal(label)))
+        g.add((node, VOID.entities, Literal(getattr(run, label))))
+    return g
+
+
+def _insert(graph_iri: str, graph: Graph) -> str:
+    return f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{graph.serialize(format='nt')}}} }}"
+
+
+# ------------------------------------------------------------------ one run
+
+
+def harvest_source(store: Store, settings: Settings, source: Source, validator: Validator, *,
+                   progress: Progress = lambda _m: None, ontology: Graph | None = None,
+                   fetcher: Callable[..., tuple[bytes, int]] = fetch) -> Run:
+    """Harvest one source (see the module docstring); never raises for a bad source: the run says why."""
+    run = Run(source)
+    started = datetime.now(timezone.utc)
+    harvest_iri, quarantine_iri = settings.harvest_graph(source.name), quarantine_graph(settings, source.name)
+    digest = None
+    try:
+        progress(f"{source.name}: fetching {source.url}")
+        if source.kind == "sparql":
+            from loaders.sparql import harvest_sparql
+
+            loaded, run.attempts = harvest_sparql(source.url), 1
+        else:
+            data, run.attempts = fetcher(source.url, progress=progress)
+            progress(f"{source.name}: {len(data)} bytes in {run.attempts} attempt(s); reading ({source.kind})")
+            loaded = load_source(source, data, settings, ontology)
+        run.problems = [str(p) for p in loaded.problems]
+        if loaded.problems:
+            raise HarvestError(f"{len(loaded.problems)} problem(s) reading the source; first: {loaded.problems[0]}")
+        progress(f"{source.name}: {len(loaded.graph)} triples, {loaded.records} record(s); validating")
+        report = validator.validate(loaded.graph)
+        good, quarantine, bad = split_quarantine(loaded.graph, report, settings, source, started)
+        run.triples, run.records = len(good), len(judged_records(good))
+        run.quarantine_triples, run.quarantined = len(quarantine), len(bad)
+        progress(f"{source.name}: {run.records} record(s) conform, {run.quarantined} quarantined")
+        digest = content_digest(good, _records_only(quarantine))
+        previous = record_digests(store.read_graph(harvest_iri) + _records_only(store.read_graph(quarantine_iri)))
+        new = record_digests(good + _records_only(quarantine))
+        run.added = len(new.keys() - previous.keys())
+        run.removed = len(previous.keys() - new.keys())
+        run.changed = sum(1 for r in new.keys() & previous.keys() if new[r] != previous[r])
+        unchanged = (last_digest(store, settings, source.name) == digest and store.count(harvest_iri) == len(good)
+                     and store.count(quarantine_iri) == len(quarantine))
+        run.outcome = "unchanged" if unchanged else "ok"
+    except HarvestError as exc:
+        run.outcome, run.error = "failed", str(exc)
+    except Exception as exc:  # a loader or endpoint failing in an unforeseen way still fails only this source
+        run.outcome, run.error = "failed", f"{type(exc).__name__}: {exc}"
+    log = run_graph(settings, run, started, datetime.now(timezone.utc), digest)
+    operations = []
+    if run.outcome == "ok":
+        progress(f"{source.name}: writing {run.triples} + {run.quarantine_triples} triples in one transaction")
+        for iri, graph in ((harvest_iri, good), (quarantine_iri, quarantine)):
+            operations.append(f"DROP SILENT GRAPH <{iri}>")
+            if len(graph):
+                operations.append(_insert(iri, graph))
+    operations.append(_insert(log_graph(settings), log))
+    store.update(" ;\n".join(operations))
+    progress(f"{source.name}: {run.outcome}" + (f": {run.error}" if run.error else
+             f" (+{run.added} -{run.removed} ~{run.changed} records)"))
+    return run
+
+
+def harvest(store: Store, settings: Settings, sources: list[Source], validator: Validator, *,
+            progress: Progress = lambda _m: None) -> list[Run]:
+    """Harvest each source in turn; one failing source does not stop the others."""
+    ontology = read_turtle_dir(settings.ontology_dir) if any(s.kind == "iati" for s in sources) else None
+    runs = []
+    for number, source in enumerate(sources, 1):
+        progress(f"[{number}/{len(sources)}] {source.name} ({source.kind})")
+        runs.append(harvest_source(store, settings, source, validator, progress=progress, ontology=ontology))
+    return runs

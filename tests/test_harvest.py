@@ -1,0 +1,186 @@
+"""Harvesting (graph/harvest.py, ``tscgraph harvest``): own graph per source, atomic replace, quarantine,
+provenance, unchanged re-harvests, failing sources, and a harvest killed half-way."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from bench.peers import free_port
+from graph.harvest import Source, fetch, harvest_source, log_graph, quarantine_graph, read_sources
+from graph.settings import ROOT
+from graph.store.oxigraph import OxigraphStore
+from graph.store.view import PublicView
+from tests.conftest import BIN, cli_env
+
+DATA = Path(__file__).resolve().parent / "data" / "harvest"
+PARTNER = "https://partner.example.org/id/"
+fast_fetch = partial(fetch, backoff=(0.01,), timeout=5)
+
+
+def run(store, settings, validator, source, **kw):
+    return harvest_source(store, settings, source, validator, fetcher=kw.pop("fetcher", fast_fetch), **kw)
+
+
+def served(body: dict[str, bytes], delay: float = 0.0):
+    """A loopback HTTP server in a thread serving ``body`` by path (``delay`` seconds between 4 KiB chunks)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            data = body.get(self.path)
+            if data is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                for i in range(0, len(data), 4096):
+                    self.wfile.write(data[i:i + 4096])
+                    if delay:
+                        time.sleep(delay)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_sources_file_example_reads():
+    sources = read_sources(ROOT / "harvest.example.toml")
+    assert sources and all(s.url.startswith("https://") and "example.org" in s.url for s in sources)
+
+
+def test_sources_file_errors(tmp_path):
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[source]]\nname = "a b"\nkind = "rdf"\nurl = "x.ttl"\n')
+    with pytest.raises(ValueError, match="name must be"):
+        read_sources(bad)
+    bad.write_text('[[source]]\nname = "a"\nkind = "csv"\nurl = "x.ttl"\n')
+    with pytest.raises(ValueError, match="kind must be"):
+        read_sources(bad)
+
+
+def test_file_source_quarantine_provenance_and_unchanged(store, settings, validator, tmp_path):
+    path = tmp_path / "partner.ttl"
+    shutil.copy(DATA / "with-violation.ttl", path)
+    source = Source("partner-a", "rdf", str(path), "24h")
+    first = run(store, settings, validator, source)
+    assert (first.outcome, first.records, first.quarantined, first.added) == ("ok", 2, 1, 3), first.error
+    harvest, quarantine = settings.harvest_graph("partner-a"), quarantine_graph(settings, "partner-a")
+    untitled = URIRef(PARTNER + "project/example-untitled")
+    assert (untitled, None, None) not in store.read_graph(harvest)
+    held = store.read_graph(quarantine)
+    assert (untitled, None, None) in held
+    # the quarantined record's report is readable (raw store), and says what is wrong
+    rows = store.select("PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?path ?g ?f WHERE { GRAPH ?g { "
+                        "?r sh:focusNode ?f ; sh:resultPath ?path } }", bindings={"g": URIRef(quarantine), "f": untitled})
+    assert {str(r["path"]) for r in rows} >= {"http://purl.org/dc/terms/title"}
+    # ...but not public
+    view = PublicView(store, settings.is_public_graph)
+    assert not view.query("ASK { ?s ?p ?o }", bindings={"s": untitled}).boolean
+    assert view.query("ASK { ?s ?p ?o }", bindings={"s": URIRef(PARTNER + "project/example-survey")}).boolean
+    # provenance is public and queryable
+    rows = view.select(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX void: <http://rdfs.org/ns/void#> "
+        "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?outcome ?n ?q ?hg ?qg WHERE { ?run dcterms:type ?outcome ; "
+        "prov:wasAssociatedWith ?agent ; prov:startedAtTime ?t ; prov:generated ?h, ?qq . "
+        "?h void:entities ?n ; dcterms:isPartOf ?hg . ?qq void:entities ?q ; dcterms:isPartOf ?qg }",
+        bindings={"hg": URIRef(harvest), "qg": URIRef(quarantine)})
+    assert [(str(r["outcome"]), int(r["n"]), int(r["q"])) for r in rows] == [("ok", 2, 1)]
+    # unchanged: nothing but the run record
+    before = {g: v for g, v in store.fingerprints().items() if g != log_graph(settings)}
+    second = run(store, settings, validator, source)
+    assert second.outcome == "unchanged" and (second.added, second.removed, second.changed) == (0, 0, 0)
+    assert {g: v for g, v in store.fingerprints().items() if g != log_graph(settings)} == before
+    # changed source: fixed record leaves quarantine, one removed
+    path.write_text(DATA.joinpath("good.ttl").read_text().replace("a harvested survey", "a renamed survey"))
+    third = run(store, settings, validator, source)
+    assert (third.outcome, third.quarantined, third.added, third.removed, third.changed) == ("ok", 0, 0, 1, 1)
+    assert store.count(quarantine) == 0
+
+
+def test_http_source_down_and_malformed_keep_previous(store, settings, validator):
+    server, url = served({"/a.ttl": (DATA / "good.ttl").read_bytes(), "/bad.ttl": b"<oops> <is> not turtle ."})
+    try:
+        source = Source("partner-b", "rdf", url + "/a.ttl")
+        assert run(store, settings, validator, source).outcome == "ok"
+        graph = settings.harvest_graph("partner-b")
+        kept = store.fingerprints()[graph]
+        progress: list[str] = []
+        down = Source("partner-b", "rdf", f"http://127.0.0.1:{free_port()}/a.ttl")
+        failed = run(store, settings, validator, down, progress=progress.append)
+        assert failed.outcome == "failed" and "after 3 attempts" in failed.error
+        assert sum("retrying" in line for line in progress) == 2
+        malformed = run(store, settings, validator, Source("partner-b", "rdf", url + "/bad.ttl"))
+        assert malformed.outcome == "failed"
+        missing = run(store, settings, validator, Source("partner-b", "rdf", url + "/gone.ttl"))
+        assert missing.outcome == "failed" and "404" in missing.error
+        assert store.fingerprints()[graph] == kept
+        outcomes = store.select("PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#> "
+                                "SELECT ?o ?e ?g WHERE { GRAPH ?g { ?r dcterms:type ?o ; prov:endedAtTime ?e } } ORDER BY ?e",
+                                bindings={"g": URIRef(log_graph(settings))})
+        assert [str(r["o"]) for r in outcomes] == ["ok", "failed", "failed", "failed"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_killed_harvest_leaves_previous_intact(tmp_path):
+    """A real ``tscgraph harvest`` killed (SIGKILL) mid-run: the previous harvest of the source is unchanged."""
+    from bench.generate import write_dataset
+
+    big = tmp_path / "big.nt"
+    write_dataset(big, 20000)
+    body = {"/partner.ttl": (DATA / "good.ttl").read_bytes(), "/partner.nt": big.read_bytes()}
+    server, url = served(body, delay=0.005)
+    store_dir = tmp_path / "store"
+    env = cli_env(store_dir)
+    sources = tmp_path / "sources.toml"
+    try:
+        sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.ttl"\n')
+        done = subprocess.run([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with OxigraphStore(store_dir) as store:
+            graph = "https://chm.example.org/graph/harvest/partner-c"
+            kept = store.fingerprints()[graph]
+        sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.nt"\n')
+        proc = subprocess.Popen([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env=env,
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            line = ""
+            while "fetching" not in line and time.monotonic() < deadline:  # bounded: the progress line, or 60 s
+                line = proc.stderr.readline() or line
+                if proc.poll() is not None:
+                    break
+            assert "fetching" in line
+            time.sleep(0.5)
+            assert proc.poll() is None, "the harvest ended before it could be killed"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+            proc.stderr.close()
+        with OxigraphStore(store_dir) as store:
+            assert store.fingerprints()[graph] == kept
+    finally:
+        server.shutdown()
+        server.server_close()
