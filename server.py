@@ -39,7 +39,9 @@ BLUEPRINTS = (
     "web.knowledge",
     "web.forms",
     "web.moderation",
+    "web.duplicates",
     "web.validation",
+    "web.harvest",
 )
 
 

@@ -43,6 +43,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -204,14 +205,29 @@ def fetch(url: str, *, attempts: int = ATTEMPTS, backoff: tuple[float, ...] = BA
 # ------------------------------------------------------------------ loading
 
 
+def gunzip(data: bytes, url: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """Decompress a gzip document, refusing one that grows past ``max_bytes`` (a compression bomb)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise HarvestError(f"{url}: not a readable gzip file ({exc})") from None
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise HarvestError(f"{url}: larger than {max_bytes} bytes once decompressed; not harvested")
+    return out
+
+
 def load_source(source: Source, data: bytes, settings: Settings, ontology: Graph | None = None) -> Loaded:
     """Turn the fetched bytes into RDF with the loader of the source's kind."""
     if source.kind == "rdf":
         from graph.rdfio import RdfReadError, format_for
         from loaders.rdf import is_schema_org, parse_loaded, remote_contexts
 
+        path = Path(re.sub(r"[?#].*$", "", source.url))
+        if path.suffix == ".gz":  # a dump such as another node's /dumps/tscgraph.nq.gz
+            data, path = gunzip(data, source.url), path.with_suffix("")
         try:
-            fmt = format_for(Path(re.sub(r"[?#].*$", "", source.url)))
+            fmt = format_for(path)
         except RdfReadError as exc:
             raise HarvestError(str(exc)) from None
         if fmt == "json-ld":

@@ -369,6 +369,9 @@ def test_openapi_has_one_operation_per_named_query_and_they_work(live_server):
         params = {p["name"] for p in operation["parameters"]}
         assert {p["name"] for p in q["parameters"]} <= params
         r = get(live_server + f"/queries/{q['name']}", format="json")
+        if "<https://partner.invalid/sparql>" in q["sparql"]:  # a federated template, not configured here
+            assert r.status_code == 400 and "service_allowlist" in r.text, r.text
+            continue
         assert r.status_code == 200 and "results" in r.json()
     ids = [op["operationId"] for path in doc["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
