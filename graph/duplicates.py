@@ -41,7 +41,6 @@ Callers pass the raw store; web callers refresh their query snapshots afterwards
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -55,6 +54,7 @@ from rdflib.term import Node
 from graph.settings import Settings
 from graph.store import Store
 from graph.submissions import _iri, _ntriples, _time
+from graph.text import fold
 from graph.writes import WRITE_LOCK
 
 #: How much each kind of shared value says that two records are one (combined as independent evidence).
@@ -106,8 +106,7 @@ class DuplicateError(Exception):
 
 
 def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return fold(text)
 
 
 def name_key(text: str) -> str:

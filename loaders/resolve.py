@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from rdflib.namespace import RDF, SKOS
 
 from graph.namespaces import TSC, VOCAB
 from graph.settings import ROOT
+from graph.text import fold
 from graph.validation import read_turtle_dir
 
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.toml"
@@ -61,8 +61,7 @@ SCHEMES: dict[str, Scheme] = {
 def normalise(text: str) -> str:
     """The form in which labels are compared: no accents, case-folded, single spaces, no outer dots."""
     text = text.replace("\u2019", "'")  # typographic apostrophe, as word processors type it
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(ascii_text.casefold().split()).strip(" .")
+    return " ".join(fold(text).split()).strip(" .")
 
 
 class Resolver:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -45,6 +44,7 @@ from rdflib.term import Node
 
 from graph.iris import slugify
 from graph.namespaces import CBD, GBF, PLACE, SCHEMA, TSC, VOCAB, bind_prefixes
+from graph.text import fold
 from loaders import Loaded, Problem
 from loaders.rdf import is_schema_org
 from loaders.resolve import default_resolver
@@ -387,9 +387,7 @@ def framework_term(src: Graph, term: Node) -> tuple[URIRef, URIRef] | None:
 
 # ---------------------------------------------------------------- places
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
 
 
 def _slug(text: str) -> str:

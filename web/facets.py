@@ -25,7 +25,6 @@ literal (``?q``), never pasted into a query.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +36,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from graph.namespaces import sparql_prologue
+from graph.text import fold
 from web.context import StateCache
 
 PROLOGUE = sparql_prologue()
@@ -353,10 +353,6 @@ def sort_items(items: Iterable[URIRef], keys: Iterable[Mapping[str, Node]], sort
     if sort.descending:  # stable: ties stay in IRI order
         keyed.sort(key=lambda k: k[0], reverse=True)
     return [k[2] for k in keyed] + sorted(missing, key=str)
-
-
-def fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 def _sortable(value: Node) -> tuple:
