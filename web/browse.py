@@ -120,7 +120,9 @@ def _object_label(term: Node, name) -> str:
 
 
 @bp.app_errorhandler(400)
+@bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
+@bp.app_errorhandler(409)
 @bp.app_errorhandler(413)
 @bp.app_errorhandler(500)
 def error_page(error):
@@ -136,5 +138,6 @@ def error_page(error):
         }.get(code, message)
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=code), code
-    titles = {400: _("Bad request"), 404: _("Not found"), 413: _("Request too large"), 500: _("Server error")}
+    titles = {400: _("Bad request"), 403: _("Forbidden"), 404: _("Not found"), 409: _("Conflict"),
+              413: _("Request too large"), 500: _("Server error")}
     return render_template("error.html", code=code, title=titles.get(code, _("Error")), message=message), code

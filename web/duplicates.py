@@ -25,16 +25,7 @@ from web.security import check_form
 bp = Blueprint("duplicates", __name__)
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-@bp.errorhandler(403)
-def refused(error):
-    return render_template("error.html", code=403, title=_("Forbidden"), message=error.description), 403
+bp.after_request(editors.private_page)
 
 
 def reason_names() -> dict[str, str]:

@@ -98,3 +98,10 @@ def editor_required(view):
         return view(*args, **kwargs)
 
     return guarded
+
+
+def private_page(response):
+    """Editors' pages are neither cached nor indexed (register with ``bp.after_request(private_page)``)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -71,18 +71,7 @@ def channel_names() -> dict[str, str]:
     return {"form": _("web form"), "api": _("API")}
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-@bp.errorhandler(403)
-@bp.errorhandler(409)
-def refused(error):
-    titles = {403: _("Forbidden"), 409: _("Conflict")}
-    return render_template("error.html", code=error.code, title=titles[error.code], message=error.description), error.code
+bp.after_request(editors.private_page)
 
 
 # ------------------------------------------------------------------ signing in and out
