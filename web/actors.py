@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -81,20 +81,12 @@ def _terms(rows: dict) -> set:
 
 @bp.get("/actors")
 def list_actors():
-    fmt = request.args.get("format", "html")
-    if fmt not in ("html", "csv", "json"):
-        abort(400, description=f"format must be html, csv or json, got {fmt!r}")
+    fmt = facets.requested_format()
     selection = facets.request_selection(ACTORS)
     found = facets.answer(ACTORS, selection)
     settings = context.settings()
     if fmt != "html":
-        limit = settings.max_result_rows
-        items = found.ordered[:limit]
-        rows = actor_rows(items)
-        name = facets.remembering(Namer(_terms(rows)))
-        data = [export_row(i, rows[i], name) for i in items]
-        return facets.export_response(data, EXPORT_COLUMNS, fmt, "actors", truncated=found.total > limit,
-                                      total=found.total, limit=limit)
+        return facets.export_selection(found, fmt, "actors", EXPORT_COLUMNS, actor_rows, _terms, export_row)
     start = (selection.page - 1) * settings.page_size
     items = found.ordered[start:start + settings.page_size]
     rows = actor_rows(items)

@@ -575,6 +575,31 @@ def panel(listing: Listing, selection: Selection, found: Answer, label: Callable
     )
 
 
+def requested_format() -> str:
+    """``format`` of a listing request: html (the page), csv or json (an export of the whole selection)."""
+    from flask import abort, request
+
+    fmt = request.args.get("format", "html")
+    if fmt not in ("html", "csv", "json"):
+        abort(400, description=f"format must be html, csv or json, got {fmt!r}")
+    return fmt
+
+
+def export_selection(found: Answer, fmt: str, filename: str, columns: Sequence[str], rows_of: Callable,
+                     terms_of: Callable, export_row: Callable):
+    """The selection's export: its first ``max_result_rows`` items, their rows (``rows_of``), the labels of
+    their terms (``terms_of(rows)``) asked once, each item as ``export_row(item, row, name)``."""
+    from web import context
+    from web.labels import Namer
+
+    limit = context.settings().max_result_rows
+    items = found.ordered[:limit]
+    rows = rows_of(items)
+    name = remembering(Namer(terms_of(rows)))
+    data = [export_row(i, rows[i], name) for i in items]
+    return export_response(data, columns, fmt, filename, truncated=found.total > limit, total=found.total, limit=limit)
+
+
 def export_response(rows: list[dict], columns: Sequence[str], fmt: str, filename: str, *, truncated: bool, total: int, limit: int):
     """The whole selection (up to ``limit`` rows) as a CSV or JSON attachment; a cut export says so
     (``X-Tscgraph-Truncated``; ``"truncated": true`` in JSON)."""

@@ -7,7 +7,7 @@ when it has no end date); budgets are compared as numbers whatever their currenc
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS
 
@@ -109,29 +109,23 @@ def export_row(iri: URIRef, row: dict, name) -> dict:
     }
 
 
+def _terms(rows: dict) -> set:
+    """The IRIs a page of rows names (values are terms or lists of terms)."""
+    return {t for r in rows.values() for v in r.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, URIRef)}
+
+
 @bp.get("/projects")
 def list_projects():
-    fmt = request.args.get("format", "html")
-    if fmt not in ("html", "csv", "json"):
-        abort(400, description=f"format must be html, csv or json, got {fmt!r}")
+    fmt = facets.requested_format()
     selection = facets.request_selection(PROJECTS)
     found = facets.answer(PROJECTS, selection)
     settings = context.settings()
     if fmt != "html":
-        limit = settings.max_result_rows
-        items = found.ordered[:limit]
-        rows = project_rows(items)
-        name = facets.remembering(Namer(t for r in rows.values() for v in r.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, URIRef)))
-        data = [export_row(i, rows[i], name) for i in items]
-        return facets.export_response(data, EXPORT_COLUMNS, fmt, "projects", truncated=found.total > limit,
-                                      total=found.total, limit=limit)
+        return facets.export_selection(found, fmt, "projects", EXPORT_COLUMNS, project_rows, _terms, export_row)
     start = (selection.page - 1) * settings.page_size
     items = found.ordered[start:start + settings.page_size]
     rows = project_rows(items)
-    name = Namer(
-        {t for r in rows.values() for v in r.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, URIRef)}
-        | {v for vs in selection.chosen.values() for v in vs if isinstance(v, URIRef)}
-    )
+    name = Namer(_terms(rows) | {v for vs in selection.chosen.values() for v in vs if isinstance(v, URIRef)})
     panel = facets.panel(PROJECTS, selection, found, name, settings.page_size)
     cards = [dict(export_row(i, rows[i], name), start_day=_py(rows[i].get("start")), end_day=_py(rows[i].get("end")))
              for i in items]
