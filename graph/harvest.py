@@ -5,8 +5,8 @@ A run of one source (:func:`harvest_source`):
 1. **fetch** the source (a file path, or http(s) with bounded retries and back-off: :data:`ATTEMPTS`
    attempts, waiting :data:`BACKOFF` seconds between them, each with a timeout, the body capped at
    :data:`MAX_BYTES`);
-2. **load** it with its kind's loader (``rdf``, ``schemaorg``, ``iati``; ``sparql`` when
-   :mod:`loaders.sparql` exists) — a loader problem fails the run;
+2. **load** it with its kind's loader (``rdf``, ``schemaorg``, ``iati``; ``sparql``: a partner's
+   endpoint, :mod:`loaders.sparql`) — a loader problem fails the run;
 3. **validate** it; records (tsc:-typed subjects, with their blank nodes) that violate the shapes go
    to the private quarantine graph ``{base}graph/quarantine/{name}`` with the SHACL report about them,
    the others to the public ``settings.harvest_graph(name)``;
@@ -128,22 +128,13 @@ def read_sources(path: Path | str) -> list[Source]:
             raise ValueError(f"{where}: name must be letters, digits and '-', got {name!r}")
         if name in seen:
             raise ValueError(f"{where}: name {name!r} is used twice")
-        if kind not in available_kinds():
-            raise ValueError(f"{where}: kind must be one of {', '.join(available_kinds())}, got {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if not url:
             raise ValueError(f"{where}: url is missing")
         seen.add(name)
         sources.append(Source(name, kind, url, str(entry.get("schedule", "")), str(entry.get("lang", "en"))))
     return sources
-
-
-def available_kinds() -> tuple[str, ...]:
-    """The kinds this installation can harvest (``sparql`` needs loaders/sparql.py)."""
-    try:
-        from loaders import sparql  # noqa: F401
-    except ImportError:
-        return tuple(k for k in KINDS if k != "sparql")
-    return KINDS
 
 
 def quarantine_graph(settings: Settings, name: str) -> str:
