@@ -42,6 +42,7 @@ BLUEPRINTS = (
     "web.duplicates",
     "web.validation",
     "web.harvest",
+    "web.changes",
 )
 
 

@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load what could be read even when some cells or elements could not (they are reported)")
     _report_options(p)
 
+    p = sub.add_parser("refresh-labels", help="put the CBD thesaurus's own en/fr/es titles of the GBF goals, targets "
+                                              "and headline indicators in place of ours (from FILEs, or fetched)")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="thesaurus answers (JSON) to read instead of "
+                                                                       "fetching them from the CBD")
+    p.add_argument("--domain", action="append", dest="domains", metavar="DOMAIN",
+                   help="thesaurus domain to fetch (repeatable; default: GBF-GOALS, GBF-TARGETS, GBF-HEADLINE-INDICATORS)")
+    p.add_argument("--check", action="store_true", help="report what would change; write nothing")
+    p.add_argument("--allow-problems", action="store_true",
+                   help="put in place what could be read even when some terms could not (they are reported)")
+
     p = sub.add_parser("harvest", help="harvest the partner nodes of the sources file, each into its own named graph "
                                        "(replaced in one transaction), quarantining records that violate the shapes")
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="names of the sources to harvest (default: all)")
@@ -246,6 +256,74 @@ def cmd_import(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _thesaurus_answers(args) -> list[tuple[str, bytes]]:
+    """(source, bytes) of each answer: the files, else the domains fetched from the CBD."""
+    from loaders.thesaurus import DEFAULT_DOMAINS, fetch_thesaurus
+
+    if args.files:
+        if args.domains:
+            raise CliError("give thesaurus files or --domain, not both")
+        try:
+            return [(str(path), path.read_bytes()) for path in args.files]
+        except OSError as exc:
+            raise CliError(f"cannot read {exc.filename}: {exc.strerror}; nothing was written") from None
+    answers = []
+    for domain in args.domains or DEFAULT_DOMAINS:
+        try:
+            answers.append((domain, fetch_thesaurus(domain)))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"the CBD thesaurus is unreachable ({domain}: {exc}); nothing was written") from None
+    return answers
+
+
+def cmd_refresh_labels(args, settings: Settings) -> int:
+    """Answers → labels and problems (loaders/thesaurus.py) → put in place in one transaction (graph/vocabularies.py).
+
+    As ``import``: problems with terms stop the write unless ``--allow-problems`` (exit 1); an answer that is
+    not a JSON array of terms is exit 2. Our concepts an answer lacks are only reported: they keep their labels.
+    """
+    from rdflib import Graph
+
+    from graph.vocabularies import apply_labels, changed_concepts, refresh_from_thesaurus, replace_labels
+    from loaders.thesaurus import load_thesaurus
+
+    answers = _thesaurus_answers(args)
+    with open_store(settings) as store:
+        ontology = store.read_graph(settings.ontology_graph)
+        if not len(ontology):
+            raise CliError("the store has no ontology graph: run 'tscgraph setup' first; nothing was written")
+        labels, problems, missing, records = Graph(), [], [], 0
+        for source, data in answers:
+            loaded = load_thesaurus(data, source, ontology)
+            labels = replace_labels(labels, loaded.graph)  # a later answer wins for the same concept and language
+            records += loaded.records
+            for problem in loaded.problems:
+                (missing if problem.where == "answer" else problems).append(problem)
+        for problem in problems + missing:
+            print(f"problem: {problem}", file=sys.stderr)
+        if any(p.where == "document" for p in problems):
+            print("tscgraph: nothing was written: an answer is not a JSON array of thesaurus terms", file=sys.stderr)
+            return EXIT_INPUT
+        languages = sorted({label.language for label in labels.objects() if getattr(label, "language", None)})
+        print(f"{records} term(s) matched with labels in {', '.join(languages) or 'no language'}; "
+              f"{len(problems)} problem(s); {len(missing)} of our concept(s) not in the answer (their labels are "
+              "left as they are; this does not stop the write)", file=sys.stderr)
+        if problems and not args.allow_problems and not args.check:
+            print("tscgraph: nothing was written: fix the answer, or put in place what could be read with "
+                  "--allow-problems", file=sys.stderr)
+            return EXIT_VIOLATIONS
+        if args.check:
+            changed = len(changed_concepts(ontology, apply_labels(ontology, labels), labels))
+            print(f"tscgraph: {changed} concept(s) would change; nothing was written (--check)", file=sys.stderr)
+            return EXIT_VIOLATIONS if problems else EXIT_OK
+        changed = refresh_from_thesaurus(store, settings, labels)
+    print(f"tscgraph: {changed} concept(s) changed (labels in {', '.join(languages)}), kept in <{settings.thesaurus_graph}> "
+          "for the next setup", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_harvest(args, settings: Settings) -> int:
     """Each source in its own transaction; exit 2 when a source failed (its previous harvest is kept)."""
     from graph.harvest import harvest, read_sources
@@ -407,6 +485,7 @@ COMMANDS = {
     "load": cmd_load,
     "import": cmd_import,
     "harvest": cmd_harvest,
+    "refresh-labels": cmd_refresh_labels,
     "validate": cmd_validate,
     "query": cmd_query,
     "queries": cmd_queries,

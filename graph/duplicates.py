@@ -51,6 +51,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, OWL, PROV, RDF, RDFS
 from rdflib.term import Node
 
+from graph.changes import after_write
 from graph.settings import Settings
 from graph.store import Store
 from graph.submissions import _iri, _ntriples, _time
@@ -354,6 +355,8 @@ def _decide(store: Store, settings: Settings, a: URIRef, b: URIRef, editor: str,
         public = (f"GRAPH {_iri(settings.local_graph)} {{ {_iri(a)} {_iri(OWL.sameAs)} {_iri(b)} . }}\n"
                   if predicate == OWL.sameAs else "")
         store.update(f"INSERT DATA {{ {public}GRAPH {_iri(settings.moderation_graph)} {{\n{_ntriples(triples)}\n}} }}")
+        if public:
+            after_write(store, [settings.local_graph], records=[a])
     return decision
 
 

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph
 
-from graph.namespaces import TSC
+from graph.changes import after_write, sync_all
 from graph.rdfio import RdfReadError, format_for, read_rdf
-from graph.recordlog import stamp_new_records
-from graph.reports import record_report
+from graph.reports import judged_records, record_report
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.validation import ValidationReport, Validator, merge_reports, read_turtle_dir
@@ -111,7 +109,7 @@ def load_files(
                                        base_iri=base_iri, replace=replace)
         except StoreError as exc:
             raise LoadRefused(2, [FileCheck(Path(paths[0]), error=str(exc))]) from None
-        stamp_new_records(store, [graph_iri])
+        after_write(store, [graph_iri])
         progress(f"written {written} triples in {time.monotonic() - started:.1f} s")
         return written, [FileCheck(Path(p)) for p in paths]
     checks = check_files(paths, base_iri, validator, progress)
@@ -150,17 +148,11 @@ def write_checked(
         written = replace_records_in(store, graph_iri, merged, judged_records(merged))
     else:
         written = (store.replace_graphs if replace else store.add_graphs)({graph_iri: merged})
-    stamp_new_records(store, [graph_iri])
+        after_write(store, [graph_iri])
     progress(f"written in {time.monotonic() - started:.1f} s")
     if settings is not None and all(c.report is not None for c in checks):
         record_load_report(store, settings, checks, merged)
     return written
-
-
-def judged_records(content: Graph) -> list[URIRef]:
-    """The records of ``content``: its IRIs typed with a tsc: class."""
-    return sorted({s for s, o in content.subject_objects(RDF.type) if isinstance(s, URIRef) and str(o).startswith(str(TSC))},
-                  key=str)
 
 
 def record_load_report(store: Store, settings: Settings, checks: list[FileCheck], merged: Graph) -> None:
@@ -172,8 +164,15 @@ def record_load_report(store: Store, settings: Settings, checks: list[FileCheck]
 
 
 def install_ontology(store: Store, settings: Settings) -> int:
-    """Replace the ontology graph with the ontology and vocabularies shipped with this version."""
-    return store.replace_graphs({settings.ontology_graph: read_turtle_dir(settings.ontology_dir)})
+    """Replace the ontology graph with the ontology and vocabularies shipped with this version, with the
+    labels last taken from the CBD thesaurus (private graph ``settings.thesaurus_graph``) put back in place."""
+    from graph.vocabularies import apply_labels
+
+    ontology = read_turtle_dir(settings.ontology_dir)
+    kept = store.read_graph(settings.thesaurus_graph)
+    if len(kept):
+        ontology = apply_labels(ontology, kept)
+    return store.replace_graphs({settings.ontology_graph: ontology})
 
 
 def bundled_data_files(settings: Settings) -> list[Path]:
@@ -209,4 +208,8 @@ def setup_store(
         counts["local"] = written
     else:
         progress(f"<{settings.local_graph}> already holds data; left as it is (use --reload-data to replace it)")
+    healed = sync_all(store)  # also logs the ontology's changes, and what a process that died before its sync missed
+    if healed:
+        progress("change feeds: " + ", ".join(f"{c.graph} +{len(c.created)} ~{len(c.updated)} -{len(c.deleted)}"
+                                              for c in healed))
     return counts

@@ -19,6 +19,7 @@ TSCSH = Namespace("https://w3id.org/tscgraph/shapes#")
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 VANN = Namespace("http://purl.org/vocab/vann/")
+AS = Namespace("https://www.w3.org/ns/activitystreams#")
 
 GBF = Namespace(VOCAB + "gbf/")
 CBD = Namespace(VOCAB + "cbd/")
@@ -38,6 +39,7 @@ PREFIXES: dict[str, str] = {
     "dcterms": str(DCTERMS),
     "dcat": str(DCAT),
     "prov": str(PROV),
+    "as": str(AS),
     "foaf": str(FOAF),
     "owl": str(OWL),
     "rdf": str(RDF),

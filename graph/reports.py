@@ -83,6 +83,12 @@ class Recorded:
     triples: int
 
 
+def judged_records(content: Graph) -> list[URIRef]:
+    """The records of ``content``: its IRIs typed with a tsc: class."""
+    return sorted({s for s, o in content.subject_objects(RDF.type) if isinstance(s, URIRef) and str(o).startswith(str(TSC))},
+                  key=str)
+
+
 def owner_map(content: Graph | None, judged: Iterable[URIRef]) -> dict[Node, URIRef]:
     """Focus node → the judged record it belongs to (a record itself, or a blank node it holds)."""
     owners: dict[Node, URIRef] = {}

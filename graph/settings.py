@@ -58,6 +58,11 @@ class Settings:
     server_threads: int = _setting(4, "Threads of the server's single worker process (the embedded store admits one writer process).")
     default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (English or a language of translations_dir).")
     page_size: int = _setting(50, "Rows per page in the browsing pages.")
+    change_page_size: int = _setting(
+        500,
+        "Activities per page of the change feeds (/changes): pages are fixed ranges of change numbers, so "
+        "every page but the last never changes; changing this setting moves the pages' addresses.",
+    )
     query_time_limit: float = _setting(
         30.0,
         "Seconds a SPARQL query may run; past it the query's worker process is killed and the client "
@@ -156,11 +161,25 @@ class Settings:
         """Private named graph of the moderation records: submissions, submitters, editors' decisions."""
         return self.graph_base + "moderation"
 
+    @property
+    def thesaurus_graph(self) -> str:
+        """Private named graph of the labels last taken from the CBD thesaurus, re-applied to the ontology
+        graph whenever 'tscgraph setup' installs the shipped vocabularies again (kept apart, not public:
+        the public reads them in the ontology graph, once)."""
+        return self.graph_base + "thesaurus"
+
+    @property
+    def changes_graph(self) -> str:
+        """Named graph of the change feeds: one ActivityStreams activity per record created, updated or
+        deleted in a graph that has a feed (graph.changes)."""
+        return self.graph_base + "changes"
+
     def is_public_graph(self, graph_iri: str) -> bool:
-        """Whether the public may read ``graph_iri``: everything but pending submissions, moderation and
-        the harvest quarantine (records of partner nodes that violate the shapes, with their reports)."""
+        """Whether the public may read ``graph_iri``: everything but pending submissions, moderation,
+        the harvest quarantine (records of partner nodes that violate the shapes, with their reports) and
+        the CBD thesaurus labels kept for re-applying (the public reads them in the ontology graph)."""
         return not (graph_iri.startswith(self.graph_base + "submission/") or graph_iri == self.moderation_graph
-                    or graph_iri.startswith(self.graph_base + "quarantine/"))
+                    or graph_iri.startswith(self.graph_base + "quarantine/") or graph_iri == self.thesaurus_graph)
 
     def submission_graph(self, submission_id: str) -> str:
         return self.graph_base + "submission/" + submission_id
@@ -229,7 +248,7 @@ def load_settings(
         if not re.fullmatch(r"[A-Za-z0-9._@-]+:\S+\$\S+", editor):
             raise SettingsError("editors holds 'login:hash' entries (see 'tscgraph editor-password'), not passwords")
     for name in ("query_time_limit", "max_result_rows", "max_request_bytes", "query_workers", "query_queue_wait",
-                 "rate_limit", "rate_limit_window"):
+                 "rate_limit", "rate_limit_window", "change_page_size"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, got {getattr(settings, name)!r}")
     for token_hash in settings.update_tokens:

@@ -40,8 +40,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from graph.changes import after_write
 from graph.namespaces import TSC, VOCAB
-from graph.recordlog import stamp_new_records
 from graph.reports import report_update
 from graph.settings import Settings
 from graph.store import Store
@@ -213,7 +213,7 @@ def approve(store: Store, validator: Validator, settings: Settings, submission_i
                                               source=None, public=True, content=content, at=now)
         operations += [report_text, _insert_moderation(settings, [(recorded.activity, PROV.used, submission.iri)])]
         store.update(" ;\n".join(operations))
-        stamp_new_records(store, [settings.local_graph], now=now)
+        after_write(store, [settings.local_graph], records=submission.records, now=now)
     return _get_or_fail(store, settings, submission_id)
 
 

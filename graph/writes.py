@@ -22,12 +22,13 @@ from typing import Iterable
 
 from rdflib import Graph, URIRef
 
-from graph.recordlog import stamp_new_records
+from graph.changes import after_write
 from graph.settings import Settings
 from graph.store import Store
 from graph.validation import ValidationReport, Validator, merge_reports
 
-WRITE_LOCK = threading.Lock()
+#: Re-entrant: a write holds it while its sync (graph.changes) takes it again for the change numbers.
+WRITE_LOCK = threading.RLock()
 
 
 class WriteRefused(Exception):
@@ -55,7 +56,7 @@ def _validate_and_replace(store: Store, validator: Validator, new_content: dict[
         raise WriteRefused(report)
     if new_content:
         store.replace_graphs(new_content)
-        stamp_new_records(store, new_content)
+        after_write(store, new_content)
     return WriteOutcome(tuple(sorted(new_content)), report)
 
 
@@ -106,6 +107,7 @@ def delete_graph(store: Store, graph_iri: str) -> bool:
         if graph_iri not in {str(g) for g in store.graph_names()}:
             return False
         store.drop_graph(graph_iri)
+        after_write(store, [graph_iri])
         return True
 
 
@@ -133,4 +135,5 @@ def replace_records(store: Store, graph_iri: str, content: Graph, records: Itera
     ]
     with WRITE_LOCK:
         store.update(" ;\n".join(operations))
+        after_write(store, [graph_iri], records=records)
     return len(content)

@@ -7,10 +7,10 @@ identifier (``dcterms:identifier "GBF-TARGET-03"``, also ``skos:exactMatch <…/
 so each term is matched by identifier, never by label — which also covers the irregular identifiers
 (indicator 2.1 is ``GBF-INDICATOR-2.2``, B.1 is ``GBF-INDICATOR-B1``).
 
-:func:`load_thesaurus` is pure and makes only the refreshed labels, for the caller to put in place of
-the old ones per language (the CBD's titles are official: the caller drops ``tsc:translatedLabelLanguage``
-for every language the answer gave). :func:`fetch_thesaurus` is the thin network shell, used only
-when the CBD is reachable; tests never call it.
+:func:`load_thesaurus` is pure and makes only the refreshed labels; :func:`graph.vocabularies.apply_labels`
+puts them in place of the old ones per language (the CBD's titles are official: it drops
+``tsc:translatedLabelLanguage`` for every language the answer gave), ``tscgraph refresh-labels`` writes them.
+:func:`fetch_thesaurus` is the thin network shell, used only when the CBD is reachable; tests never call it.
 
 Labels: per language (en, fr, es), the term's ``shortTitle`` else its ``title``, without the CBD's
 numbering prefix ("GBF-T01. ", "GBF-G-B. ", an indicator's "A.1 "). Targets and indicators get them
@@ -35,6 +35,8 @@ LANGUAGES = ("en", "fr", "es")
 TERMS_IRI = "https://api.cbd.int/api/v2013/thesaurus/terms/"
 #: The classes of our concepts a thesaurus answer may refresh.
 CLASSES = (TSC.GBFGoal, TSC.GBFTarget, TSC.HeadlineIndicator)
+#: The domains ``tscgraph refresh-labels`` fetches by default (names from /work/shared/reference/gbf.json).
+DEFAULT_DOMAINS = ("GBF-GOALS", "GBF-TARGETS", "GBF-HEADLINE-INDICATORS")
 DEFAULT_URL_TEMPLATE = "https://api.cbd.int/api/v2013/thesaurus/domains/{domain}/terms"
 MAX_ANSWER_BYTES = 5 * 1024 * 1024  # the whole GBF-GOALS-TARGETS answer is far smaller
 

@@ -116,6 +116,14 @@ def test_node_a_harvested_node_b_over_sparql(nodes):
     assert int(at_a[0]["n"]) == int(at_b[0]["n"]) > 0
 
 
+def test_node_b_s_bookkeeping_is_not_harvested(nodes):
+    """B's record-log dates and conformance verdicts come with its records over SPARQL; A keeps its own."""
+    for predicate in ("http://purl.org/dc/terms/dateAccepted", TSC + "conformance"):
+        at_b = select(nodes["b"], f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o }}")
+        at_a = select(nodes["a"], f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{A_BASE}graph/harvest/b> {{ ?s <{predicate}> ?o }} }}")
+        assert int(at_b[0]["n"]) > 0 and int(at_a[0]["n"]) == 0, predicate
+
+
 def test_a_record_page_of_node_b_is_harvested(nodes):
     assert "b-page: ok" in nodes["harvest"].stderr, nodes["harvest"].stderr[-3000:]
     answer = requests.post(nodes["a"], data={"query": PREFIXES + f"ASK {{ GRAPH <{A_BASE}graph/harvest/b-page> "

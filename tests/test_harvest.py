@@ -140,6 +140,28 @@ def test_http_source_down_and_malformed_keep_previous(store, settings, validator
         server.server_close()
 
 
+def kill_at(command: list[str], env: dict, marker: str, wait: float, timeout: float = 240) -> None:
+    """Run ``command`` and SIGKILL it ``wait`` seconds after it prints a progress line holding ``marker``
+    (bounded: the line, or ``timeout`` seconds); fails if it ends on its own first."""
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        deadline, line = time.monotonic() + timeout, ""
+        while marker not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline() or line
+            if proc.poll() is not None:
+                break
+        assert marker in line, f"the command never printed {marker!r}"
+        time.sleep(wait)
+        assert proc.poll() is None, "the command ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        proc.stderr.close()
+
+
 def test_killed_harvest_leaves_previous_intact(tmp_path):
     """A real ``tscgraph harvest`` killed (SIGKILL) mid-run: the previous harvest of the source is unchanged."""
     from bench.generate import write_dataset
@@ -160,27 +182,60 @@ def test_killed_harvest_leaves_previous_intact(tmp_path):
             graph = "https://chm.example.org/graph/harvest/partner-c"
             kept = store.fingerprints()[graph]
         sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.nt"\n')
-        proc = subprocess.Popen([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env=env,
-                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        try:
-            deadline = time.monotonic() + 60
-            line = ""
-            while "fetching" not in line and time.monotonic() < deadline:  # bounded: the progress line, or 60 s
-                line = proc.stderr.readline() or line
-                if proc.poll() is not None:
-                    break
-            assert "fetching" in line
-            time.sleep(0.5)
-            assert proc.poll() is None, "the harvest ended before it could be killed"
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=30)
-            proc.stderr.close()
+        kill_at([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env, "fetching", 0.5)
         with OxigraphStore(store_dir) as store:
             assert store.fingerprints()[graph] == kept
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_harvest_killed_inside_its_write_leaves_one_whole_state(tmp_path):
+    """SIGKILL once the harvest has started its one-transaction write (its "writing" progress line): the
+    source's graph afterwards is the previous harvest or the new one, whole — never a mix — and the change
+    feed, synced again, reports exactly the records the graph holds."""
+    from bench.generate import write_dataset
+    from graph.changes import known_states, record_digests, sync_all
+
+    big = tmp_path / "big.nt"
+    write_dataset(big, 40000)
+    server, url = served({"/partner.ttl": (DATA / "good.ttl").read_bytes(), "/partner.nt": big.read_bytes()})
+    graph = "https://chm.example.org/graph/harvest/partner-k"
+    sources = tmp_path / "sources.toml"
+
+    def harvest_cli(store_dir, path):
+        sources.write_text(f'[[source]]\nname = "partner-k"\nkind = "rdf"\nurl = "{url}{path}"\n')
+        return [str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], cli_env(store_dir)
+
+    def records(store_dir):
+        with OxigraphStore(store_dir) as store:
+            return record_digests(store.read_graph(graph))
+
+    try:
+        reference = tmp_path / "reference"  # the new harvest, complete: what a kill after the commit leaves
+        for path in ("/partner.ttl", "/partner.nt"):
+            command, env = harvest_cli(reference, path)
+            assert subprocess.run(command, env=env, capture_output=True, timeout=300).returncode == 0
+        new = records(reference)
+        previous_store = tmp_path / "previous"
+        command, env = harvest_cli(previous_store, "/partner.ttl")
+        assert subprocess.run(command, env=env, capture_output=True, timeout=300).returncode == 0
+        previous = records(previous_store)
+        assert previous and new and previous != new
+        seen = []
+        for trial, wait in enumerate((0.0, 0.3)):
+            store_dir = tmp_path / f"trial-{trial}"
+            shutil.copytree(previous_store, store_dir)
+            command, env = harvest_cli(store_dir, "/partner.nt")
+            kill_at(command, env, "writing", wait)
+            after = records(store_dir)
+            assert after in (previous, new), "a killed write left a mix of two harvests"
+            seen.append("previous" if after == previous else "new")
+            with OxigraphStore(store_dir) as store:
+                sync_all(store)
+                feed = {r: d for r, d in known_states(store, graph).items() if d is not None}
+            assert feed == after
+        assert "previous" in seen, seen  # killed right at the start of the write, it did not land
     finally:
         server.shutdown()
         server.server_close()

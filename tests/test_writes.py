@@ -31,6 +31,7 @@ from tests.conftest import BASE, TEST_DATA, TOKEN, TOKEN_HASH, start_server, sto
 from web.auth import WRITE_ROUTES
 
 LOCAL, ONTOLOGY = BASE + "graph/local", BASE + "graph/ontology"
+CHANGES = BASE + "graph/changes"
 OFB, BIODIVERSA = BASE + "id/actor/ofb", BASE + "id/project/biodiversa-plus"
 NS = {
     "tsc": "https://w3id.org/tscgraph/ontology#", "skos": "http://www.w3.org/2004/02/skos/core#",
@@ -240,8 +241,14 @@ def test_update_of_a_new_named_graph_creates_it_and_nothing_else(writable_server
     r = update(url, f"INSERT DATA {{ GRAPH <{graph}> {{ {actor(iri)} }} }}")
     assert r.status_code == 200 and r.json()["changedGraphs"] == [graph], r.text
     assert isomorphic(fetch(url, graph), turtle(actor(iri)))
-    assert sizes(url) == {**before, graph: 4}  # type, two names, actor type
+    after = sizes(url)
+    changes = CHANGES
+    assert after.pop(changes) == before.pop(changes, 0) + 6  # the graph's change feed: one Create, 6 triples
+    assert after == {**before, graph: 4}  # type, two names, actor type
     assert graphs_of(url, iri) == {graph}
+    created = select(url, f"PREFIX as: <https://www.w3.org/ns/activitystreams#> SELECT ?a WHERE {{ GRAPH <{changes}> "
+                          f"{{ ?a a as:Create ; as:object <{iri}> ; as:target <{graph}> }} }}")
+    assert len(created) == 1
 
 
 def test_rdflib_sparql_update_store_writes_and_reads_a_graph(writable_server):

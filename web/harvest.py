@@ -37,8 +37,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from graph import harvest as harvester
-from graph.loading import judged_records
-from graph.reports import owner_map
+from graph.reports import judged_records, owner_map
 from graph.validation import ValidationReport, report_from_graph
 from web import context
 from web.i18n import gettext as _

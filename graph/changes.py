@@ -1,0 +1,262 @@
+"""Change feeds: per named graph, which records were created, updated or deleted, in order, and when.
+
+Partners harvest increments instead of everything: each graph that holds records (the ontology and
+vocabularies, the local graph, each harvest; see :func:`feed_of`) has a feed of ActivityStreams 2.0
+activities kept in the public graph ``{base}graph/changes``::
+
+    <{base}id/change/local/42> a as:Update ;          # as:Create | as:Update | as:Delete
+        as:object <the record> ; as:target <{base}graph/local> ;
+        as:endTime "…"^^xsd:dateTime ;
+        tsc:changeNumber 42 ;                        # 1, 2, 3… per graph, no gap: pages never move
+        tsc:recordDigest "sha256 hex" .              # the description after the change (not on Delete)
+
+The feed is **derived from the graph's state**, not told by each writer: :func:`sync` compares each
+record's description digest (:func:`record_digests`) with the digest of its newest activity and logs
+the differences. Every write path calls :func:`after_write` once its transaction is done (checked
+loads and imports, SPARQL Update, Graph Store Protocol, approvals, duplicate decisions, harvests,
+``setup``). A write that names the records it touched has only those compared; the others compare the
+whole graph. Syncing is idempotent — a second sync logs nothing — so should a process die between its
+write and its sync, the next whole-graph sync of that graph (``tscgraph setup``, which ``make serve``
+runs, or the graph's next load, update or harvest) logs what was missed, with that later time.
+
+Writes and syncs take :data:`graph.writes.WRITE_LOCK`, so change numbers never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from typing import Iterable
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
+
+from graph.namespaces import AS, TSC
+from graph.reports import judged_records, owner_map
+from graph.store import Store
+
+#: Graphs with a feed, by their path under ``{base}graph/``: exact names, and prefixes of families.
+FEED_GRAPHS = ("ontology", "local")
+FEED_FAMILIES = ("harvest/",)
+CHANGES_SUFFIX = "graph/changes"
+ACTIVITY_TYPES = {"Create": AS.Create, "Update": AS.Update, "Delete": AS.Delete}
+
+#: The newest activity of each record of one feed (``{target}``, ``{log}``, optional ``{only}`` filled in code).
+STATE_QUERY = """
+PREFIX as: <https://www.w3.org/ns/activitystreams#>
+PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
+SELECT ?object ?n ?digest WHERE {{
+  {only}
+  GRAPH <{log}> {{ ?activity as:target <{target}> ; as:object ?object ; tsc:changeNumber ?n .
+                  OPTIONAL {{ ?activity tsc:recordDigest ?digest }} }}
+}}
+"""
+
+COUNT_QUERY = """
+PREFIX as: <https://www.w3.org/ns/activitystreams#>
+PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
+SELECT (MAX(?n) AS ?last) WHERE {{ GRAPH <{log}> {{ ?activity as:target <{target}> ; tsc:changeNumber ?n }} }}
+"""
+
+#: A record's description as :func:`graph.writes.description_deletes` removes it: its triples, its blank
+#: nodes' and theirs (two levels: a budget is a blank node).
+DESCRIPTIONS_QUERY = """
+CONSTRUCT {{ ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }} WHERE {{
+  VALUES ?r {{ {records} }}
+  GRAPH <{graph}> {{ ?r ?p ?o
+    OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 }} }} }}
+}}
+"""
+
+
+@dataclass
+class Changes:
+    """What one sync logged for one graph."""
+
+    graph: str
+    created: list[URIRef] = field(default_factory=list)
+    updated: list[URIRef] = field(default_factory=list)
+    deleted: list[URIRef] = field(default_factory=list)
+    first: int = 0  # the change number of the first activity logged (0: none)
+
+    def __len__(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.deleted)
+
+
+# ------------------------------------------------------------------ pure parts
+
+
+def feed_of(graph_iri: str) -> tuple[str, str] | None:
+    """``(changes graph, feed name)`` of a graph with a feed — ``{base}graph/local`` →
+    (``{base}graph/changes``, ``local``); None for any other graph (bookkeeping, private, foreign)."""
+    head, sep, name = graph_iri.rpartition("/graph/")
+    if not sep or "://" not in head:
+        return None
+    if name in FEED_GRAPHS or any(name.startswith(f) and len(name) > len(f) for f in FEED_FAMILIES):
+        return f"{head}/{CHANGES_SUFFIX}", name
+    return None
+
+
+def graph_of_feed(changes_graph: str, name: str) -> str | None:
+    """The graph whose feed is ``name`` (the inverse of :func:`feed_of`); None if ``name`` names no feed."""
+    graph = changes_graph[: -len("changes")] + name
+    return graph if feed_of(graph) == (changes_graph, name) else None
+
+
+def activity_iri(changes_graph: str, name: str, number: int) -> URIRef:
+    """``{base}id/change/{feed name}/{number}``: an activity's IRI says where it sits."""
+    return URIRef(f"{changes_graph[: -len(CHANGES_SUFFIX)]}id/change/{name}/{number}")
+
+
+def canonical(term: Node) -> str:
+    """A term as compared: blank nodes alike, typed literals by value — the store writes ``1500.00`` as
+    ``1500`` and rdflib reads ``…Z`` as ``…+00:00``, and neither is a change."""
+    if isinstance(term, BNode):
+        return "_:"
+    if isinstance(term, Literal) and term.datatype is not None and term.value is not None:
+        value = term.value
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        elif isinstance(value, (datetime, date, time)):
+            value = value.isoformat()
+        elif isinstance(value, float):
+            value = repr(value)
+        return f'"{value}"^^<{term.datatype}>'
+    return term.n3()
+
+
+def record_digests(graph: Graph) -> dict[URIRef, str]:
+    """Each record's description as a digest (its own triples and its blank nodes', compared as
+    :func:`canonical` says), so that the same description read from a file or from the store agrees."""
+    records = judged_records(graph)
+    owners = owner_map(graph, records)
+    lines: dict[URIRef, list[str]] = {r: [] for r in records}
+    for s, p, o in graph:
+        owner = owners.get(s)
+        if owner is not None:
+            lines[owner].append(" ".join(canonical(t) for t in (s, p, o)))
+    return {r: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for r, v in lines.items()}
+
+
+def compare(graph_iri: str, known: dict[URIRef, str | None], current: dict[URIRef, str],
+            scope: Iterable[URIRef] | None = None) -> Changes:
+    """The changes between the feed's view (record → digest of its newest activity, None once deleted)
+    and the graph's ``current`` digests; ``scope`` limits them to some records (the others are unknown)."""
+    considered = set(known) | set(current) if scope is None else set(scope)
+    changes = Changes(graph_iri)
+    for record in sorted(considered, key=str):
+        before, after = known.get(record), current.get(record)
+        if after is not None and before is None:
+            changes.created.append(record)
+        elif after is not None and after != before:
+            changes.updated.append(record)
+        elif after is None and before is not None:
+            changes.deleted.append(record)
+    return changes
+
+
+def activities(changes: Changes, changes_graph: str, name: str, first: int, at: datetime,
+               current: dict[URIRef, str]) -> Graph:
+    """The activities of ``changes``, numbered from ``first``: creations, then updates, then deletions,
+    each in IRI order (a stable order, so the same change always reads the same)."""
+    graph = Graph()
+    stamp = Literal(at.isoformat(timespec="microseconds"), datatype=XSD.dateTime)
+    number = first
+    for kind, records in (("Create", changes.created), ("Update", changes.updated), ("Delete", changes.deleted)):
+        for record in records:
+            node = activity_iri(changes_graph, name, number)
+            graph.add((node, RDF.type, ACTIVITY_TYPES[kind]))
+            graph.add((node, AS.object, record))
+            graph.add((node, AS.target, URIRef(changes.graph)))
+            graph.add((node, AS.endTime, stamp))
+            graph.add((node, TSC.changeNumber, Literal(number)))
+            if kind != "Delete":
+                graph.add((node, TSC.recordDigest, Literal(current[record])))
+            number += 1
+    return graph
+
+
+# ------------------------------------------------------------------ store shell
+
+
+def known_states(store: Store, graph_iri: str, records: Iterable[URIRef] | None = None) -> dict[URIRef, str | None]:
+    """Record → digest of its newest activity in the feed of ``graph_iri`` (None when that was a Delete)."""
+    changes_graph, _name = _feed_or_fail(graph_iri)
+    only = ""
+    if records is not None:
+        only = "VALUES ?object { " + " ".join(URIRef(r).n3() for r in records) + " }"
+    newest: dict[URIRef, tuple[int, str | None]] = {}
+    for row in store.select(STATE_QUERY.format(log=changes_graph, target=graph_iri, only=only)):
+        number, digest = int(row["n"]), row.get("digest")
+        if row["object"] not in newest or number > newest[row["object"]][0]:
+            newest[row["object"]] = (number, str(digest) if digest is not None else None)
+    return {record: digest for record, (_n, digest) in newest.items()}
+
+
+def last_number(store: Store, graph_iri: str) -> int:
+    """The change number of the newest activity of the feed of ``graph_iri`` (0 when it has none)."""
+    changes_graph, _name = _feed_or_fail(graph_iri)
+    rows = store.select(COUNT_QUERY.format(log=changes_graph, target=graph_iri))
+    value = rows[0].get("last") if rows else None
+    return int(value) if value is not None else 0
+
+
+def descriptions(store: Store, graph_iri: str, records: Iterable[URIRef]) -> Graph:
+    """The descriptions of ``records`` in ``graph_iri`` (what :func:`record_digests` reads)."""
+    values = " ".join(URIRef(r).n3() for r in records)
+    if not values:
+        return Graph()
+    return store.query(DESCRIPTIONS_QUERY.format(records=values, graph=graph_iri)).graph()
+
+
+def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = None, content: Graph | None = None,
+         now: datetime | None = None) -> Changes:
+    """Log, in the feed of ``graph_iri``, the records whose description is not the one its feed last
+    reported. ``records`` limits the comparison to them; ``content`` is the graph's content when the
+    caller holds it already (a harvest), saving a read. A graph without a feed logs nothing."""
+    from graph.writes import WRITE_LOCK  # writes imports this module
+
+    feed = feed_of(graph_iri)
+    if feed is None:
+        return Changes(graph_iri)
+    changes_graph, name = feed
+    scope = None if records is None else sorted(set(records), key=str)
+    with WRITE_LOCK:
+        if scope is not None:
+            current = {r: d for r, d in record_digests(descriptions(store, graph_iri, scope)).items() if r in scope}
+        else:
+            current = record_digests(content if content is not None else store.read_graph(graph_iri))
+        changes = compare(graph_iri, known_states(store, graph_iri, scope), current, scope)
+        if not changes:
+            return changes
+        changes.first = last_number(store, graph_iri) + 1
+        log = activities(changes, changes_graph, name, changes.first, now or datetime.now(timezone.utc), current)
+        store.update(f"INSERT DATA {{ GRAPH <{changes_graph}> {{\n{log.serialize(format='nt')}}} }}")
+    return changes
+
+
+def after_write(store: Store, graphs: Iterable[str], *, records: Iterable[URIRef] | None = None,
+                now: datetime | None = None) -> list[Changes]:
+    """What every write does once its transaction is done: stamp the new records in the record log, and
+    log the changes of each written graph in its feed (only ``records`` when the writer knows them)."""
+    from graph.recordlog import stamp_new_records
+
+    graphs = sorted(set(graphs))
+    stamp_new_records(store, graphs, now=now)
+    scope = None if records is None else list(records)
+    return [c for g in graphs if feed_of(g) for c in [sync(store, g, records=scope, now=now)] if c]
+
+
+def sync_all(store: Store) -> list[Changes]:
+    """Whole-graph sync of every graph with a feed (``tscgraph setup``): heals a sync a crash missed."""
+    return [c for g in store.graph_names() if feed_of(str(g)) for c in [sync(store, str(g))] if c]
+
+
+def _feed_or_fail(graph_iri: str) -> tuple[str, str]:
+    feed = feed_of(graph_iri)
+    if feed is None:
+        raise ValueError(f"<{graph_iri}> has no change feed")
+    return feed
