@@ -378,3 +378,190 @@ def rdflib_endpoint(data_file: Path, workdir: Path | None = None) -> Iterator[Se
 
 SERVERS = {"ours": ours, "oxigraph": oxigraph_server, "rdflib-endpoint": rdflib_endpoint,
            "oxigraph-mem": lambda data, workdir=None: oxigraph_server(data, workdir, in_memory=True)}
+
+
+# ------------------------------------------------------------------ Virtuoso Open Source (issue #8)
+
+VIRTUOSO_PACKAGE = "virtuoso-opensource"
+VIRTUOSO_SERVICE = "virtuoso-opensource-7"
+VIRTUOSO_DEBIAN_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+#: Answers to the package's debconf questions, so that installing never prompts: an empty DBA password
+#: (the postinst then leaves the system instance disabled), no ODBC DSN for it.
+VIRTUOSO_DEBCONF = (
+    "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password \n"
+    "virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password \n"
+    "virtuoso-opensource-7 virtuoso-opensource-7/register-odbc-dsn boolean false\n"
+)
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
+
+
+def ensure_virtuoso() -> Path:
+    """``virtuoso-t``, installed from Debian (``virtuoso-opensource``, apt-get as root) when missing.
+
+    Idempotent. The package would start a system instance (HTTP 8890 and SQL 1111 on all interfaces) and
+    enable it at boot: a ``policy-rc.d`` answering 101 keeps ``invoke-rc.d`` from starting it during the
+    install (removed afterwards unless it was already there), then the boot links are disabled and any
+    system instance still running is stopped through its init script."""
+    found = shutil.which("virtuoso-t")
+    if found and shutil.which("isql-vt"):
+        return Path(found)
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise RuntimeError(f"Virtuoso is missing: install the Debian package {VIRTUOSO_PACKAGE} (needs root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "DEBCONF_NONINTERACTIVE_SEEN": "true"}
+    subprocess.run(["debconf-set-selections"], input=VIRTUOSO_DEBCONF, text=True, check=True, timeout=60)
+    own_policy = not POLICY_RC_D.exists()
+    if own_policy:
+        POLICY_RC_D.write_text("#!/bin/sh\n# tscgraph: installing Virtuoso, start no service\nexit 101\n")
+        POLICY_RC_D.chmod(0o755)
+    try:
+        _run(["apt-get", "update", "-qq"], env=env)
+        _run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", VIRTUOSO_PACKAGE], env=env)
+    finally:
+        if own_policy:
+            POLICY_RC_D.unlink(missing_ok=True)
+    _disable_virtuoso_service(env)
+    found = shutil.which("virtuoso-t")
+    if not found or not shutil.which("isql-vt"):
+        raise RuntimeError(f"{VIRTUOSO_PACKAGE} installed but virtuoso-t/isql-vt not on PATH")
+    return Path(found)
+
+
+def _disable_virtuoso_service(env: dict) -> None:
+    """No system instance at boot, none running (no systemd in a container: SysV links and the init script)."""
+    init_script = Path("/etc/init.d") / VIRTUOSO_SERVICE
+    if shutil.which("update-rc.d") and init_script.exists():
+        subprocess.run(["update-rc.d", VIRTUOSO_SERVICE, "disable"], env=env, capture_output=True, timeout=60)
+    if shutil.which("systemctl") and Path("/run/systemd/system").exists():
+        subprocess.run(["systemctl", "disable", "--now", VIRTUOSO_SERVICE], env=env, capture_output=True, timeout=60)
+    elif init_script.exists():
+        subprocess.run([str(init_script), "stop"], env=env, capture_output=True, timeout=60)
+
+
+@dataclass
+class VirtuosoServer(Server):
+    """A private Virtuoso instance: ``url`` answers queries, ``update_url`` takes SPARQL Update (POST,
+    ``update=``), ``gsp_url`` is the Graph Store Protocol endpoint. Writes need no authentication (the
+    ``SPARQL`` user, i.e. anonymous HTTP, holds ``SPARQL_UPDATE`` on this loopback-only instance), so
+    ``user``/``password`` stay None. ``isql`` is the SQL port; ``dba_password`` is random per instance."""
+
+    update_url: str = ""
+    gsp_url: str = ""
+    user: str | None = None
+    password: str | None = None
+    isql_port: int = 0
+    dba_password: str = ""
+
+    def isql(self, *statements: str, timeout: float = 120) -> str:
+        """Run SQL statements through ``isql-vt`` as dba; raise if any fails."""
+        return _isql(self.isql_port, self.dba_password, *statements, timeout=timeout)
+
+
+def _isql(port: int, password: str, *statements: str, timeout: float = 120) -> str:
+    script = "".join(s.rstrip().rstrip(";") + ";\n" for s in statements)
+    proc = subprocess.run(["isql-vt", f"127.0.0.1:{port}", "dba", password, "VERBOSE=OFF", "BANNER=OFF",
+                           "ERRORS=STDOUT", f"EXEC={script}"],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    out = proc.stdout + proc.stderr
+    if proc.returncode != 0 or "*** Error" in out:
+        raise RuntimeError(f"isql-vt failed ({proc.returncode}):\n{out[-3000:]}")
+    return out
+
+
+#: ini keys changed from Debian's virtuoso.ini: (section, key) -> value; ``{db}`` is the database directory.
+VIRTUOSO_INI = {
+    ("Database", "DatabaseFile"): "{db}/virtuoso.db",
+    ("Database", "ErrorLogFile"): "{db}/virtuoso.log",
+    ("Database", "LockFile"): "{db}/virtuoso.lck",
+    ("Database", "TransactionFile"): "{db}/virtuoso.trx",
+    ("Database", "xa_persistent_file"): "{db}/virtuoso.pxa",
+    ("TempDatabase", "DatabaseFile"): "{db}/virtuoso-temp.db",
+    ("TempDatabase", "TransactionFile"): "{db}/virtuoso-temp.trx",
+    ("Parameters", "ServerPort"): "127.0.0.1:{isql_port}",
+    ("Parameters", "DirsAllowed"): "., {db}, /usr/share/virtuoso-opensource-7/vad",
+    ("Parameters", "NumberOfBuffers"): "20000",  # 8 kB pages: ~160 MB, plenty for test data
+    ("Parameters", "MaxDirtyBuffers"): "15000",
+    ("Parameters", "MaxQueryMem"): "1G",
+    ("HTTPServer", "ServerPort"): "127.0.0.1:{http_port}",
+    ("URIQA", "DefaultHost"): "127.0.0.1:{http_port}",
+    ("SPARQL", "ResultSetMaxRows"): "1000000",  # Debian: 10000, and longer results are cut silently
+}
+
+
+def virtuoso_ini(template: str, values: dict[tuple[str, str], str]) -> str:
+    """Debian's virtuoso.ini with ``values`` set (lines replaced in place, missing keys added to their section).
+
+    Not configparser: the file repeats keys and carries ``;`` comments after values."""
+    lines, section, done = template.splitlines(), "", set()
+    out: list[str] = []
+
+    def flush(sec: str) -> None:
+        out.extend(f"{k} = {v}" for (s, k), v in values.items() if s == sec and (s, k) not in done)
+        done.update((s, k) for (s, k) in values if s == sec)
+
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            flush(section)
+            section = stripped[1:-1]
+        elif "=" in stripped and not stripped.startswith(";"):
+            key = stripped.split("=", 1)[0].strip()
+            if (section, key) in values:
+                if (section, key) not in done:
+                    out.append(f"{key} = {values[(section, key)]}")
+                    done.add((section, key))
+                continue
+        out.append(line)
+    flush(section)
+    for sec in dict.fromkeys(s for (s, _k) in values if (s, _k) not in done):
+        out.append(f"[{sec}]")
+        flush(sec)
+    return "\n".join(out) + "\n"
+
+
+@contextlib.contextmanager
+def virtuoso_server(tmp: Path, *, start_timeout_s: float = 120) -> Iterator[VirtuosoServer]:
+    """A private Virtuoso (fresh database under ``tmp``) on free loopback ports, writable without auth.
+
+    ``virtuoso-t +foreground +configfile tmp/virtuoso/virtuoso.ini``; ready when ``/sparql?query=ASK{}``
+    answers; then dba gets a random password and ``GRANT SPARQL_UPDATE TO "SPARQL"`` lets anonymous
+    HTTP clients update (SPARQL Update on /sparql, Graph Store Protocol on /sparql-graph-crud)."""
+    import secrets
+
+    virtuoso = ensure_virtuoso()
+    work = Path(tmp) / "virtuoso"
+    db = work / "db"
+    db.mkdir(parents=True, exist_ok=True)
+    http_port, isql_port = free_port(), free_port()
+    while isql_port == http_port:
+        isql_port = free_port()
+    fill = {"db": str(db), "http_port": str(http_port), "isql_port": str(isql_port)}
+    ini = work / "virtuoso.ini"
+    ini.write_text(virtuoso_ini(VIRTUOSO_DEBIAN_INI.read_text(encoding="utf-8"),
+                                {k: v.format(**fill) for k, v in VIRTUOSO_INI.items()}), encoding="utf-8")
+    base = f"http://127.0.0.1:{http_port}"
+    cmd = [virtuoso, "+foreground", "+configfile", ini]
+    proc_log = work / "server.log"
+    log = open(proc_log, "w")
+    try:
+        # cwd = db: the relative paths Virtuoso still derives (DirsAllowed ".", temp files) stay private.
+        proc = subprocess.Popen([str(c) for c in cmd], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=db)
+    finally:
+        log.close()
+    server = VirtuosoServer("virtuoso", base + "/sparql", base, proc, proc_log, [_shell(cmd)], time.monotonic(),
+                            update_url=base + "/sparql", gsp_url=base + "/sparql-graph-crud",
+                            isql_port=isql_port, dba_password="dba")
+    try:
+        _wait_ready(server, base + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}), _JSON,
+                    timeout_s=start_timeout_s)
+        password = "t" + secrets.token_hex(12)  # an SQL identifier: must not start with a digit
+        server.isql(f"SET PASSWORD dba {password}")
+        server.dba_password = password
+        server.isql('GRANT SPARQL_UPDATE TO "SPARQL"')
+    except BaseException:
+        _stop(server)
+        raise
+    try:
+        yield server
+    finally:
+        _stop(server)

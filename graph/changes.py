@@ -234,7 +234,7 @@ def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = Non
             return changes
         changes.first = last_number(store, graph_iri) + 1
         log = activities(changes, changes_graph, name, changes.first, now or datetime.now(timezone.utc), current)
-        store.update(f"INSERT DATA {{ GRAPH <{changes_graph}> {{\n{log.serialize(format='nt')}}} }}")
+        store.add_graphs({changes_graph: log})  # one transaction; a remote store batches it (graph.store.remote)
     return changes
 
 

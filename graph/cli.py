@@ -359,7 +359,7 @@ def cmd_setup(args, settings: Settings) -> int:
                     print(c.error or c.report.to_text(settings.default_lang, label=str(c.path)), file=sys.stderr)  # type: ignore[union-attr]
             print("tscgraph: the bundled data was not loaded", file=sys.stderr)
             return refused.exit_code
-        print(f"store ready at {settings.store_dir}: {store.count()} quads", file=sys.stderr)
+        print(f"store ready at {settings.store_url or settings.store_dir}: {store.count()} quads", file=sys.stderr)
     return EXIT_OK
 
 

@@ -70,6 +70,6 @@ def run_server(settings: Settings) -> int:
         "graceful_timeout": 10,
         "preload_app": False,
     }
-    print(f"tscgraph: serving {settings.store_dir} on http://{settings.host}:{settings.port}/", flush=True)
+    print(f"tscgraph: serving {settings.store_url or settings.store_dir} on http://{settings.host}:{settings.port}/", flush=True)
     _Gunicorn(lambda: create_app(settings), options).run()
     return 0

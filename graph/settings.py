@@ -44,6 +44,19 @@ class Settings:
         "Directory of the embedded on-disk store (created on first use). One process may open it "
         "for writing at a time.",
     )
+    store_url: str = _setting(
+        "",
+        "SPARQL 1.1 query endpoint of an external store (Oxigraph server, Virtuoso, Fuseki, GraphDB, QLever…) "
+        "to run on instead of the embedded one; empty: the embedded store in store_dir. See docs/backends.md.",
+    )
+    store_update_url: str = _setting("", "SPARQL 1.1 Update endpoint of the external store (empty: store_url).")
+    store_kind: str = _setting(
+        "generic",
+        "Which external store store_url is (oxigraph, virtuoso, fuseki, graphdb, qlever, generic): how its "
+        "default graph, time-limit parameter and own system graphs behave (graph/store/remote.py PROFILES).",
+    )
+    store_user: str = _setting("", "User for the external store's endpoints (empty: no authentication).")
+    store_password: str = _setting("", "Password of store_user (prefer the TSCGRAPH_STORE_PASSWORD variable to a file).")
     ontology_dir: Path = _setting(ROOT / "ontology", "Directory of the ontology and reference vocabularies (Turtle).")
     shapes_dir: Path = _setting(ROOT / "shapes", "Directory of the SHACL shapes (Turtle).")
     queries_dir: Path = _setting(ROOT / "queries", "Directory of the named SPARQL queries (.rq).")

@@ -17,6 +17,9 @@ from graph.settings import ROOT, Settings, load_settings
 from graph.store.oxigraph import OxigraphStore
 from graph.validation import Validator
 
+#: The store backends' servers (session fixtures) live in tests/backends.py.
+pytest_plugins = ["tests.backends"]
+
 TESTS = Path(__file__).resolve().parent
 TEST_DATA = TESTS / "data"
 BASE = "https://chm.example.org/"

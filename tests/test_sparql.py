@@ -19,7 +19,35 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from bench.peers import process_tree
-from tests.conftest import BASE
+from tests.backends import BACKENDS, store_server
+from tests.conftest import BASE, TOKEN_HASH, start_server, stop_server
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def live_server(backend, tmp_path_factory):
+    """The read-mostly server over the bundled data, on each store backend (tests/backends.py)."""
+    work = tmp_path_factory.mktemp(f"live-{backend}")
+    with store_server(backend, work / "store-server") as store:
+        server = start_server(work, **store.settings)
+        yield server.url
+        stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def endpoint(backend, tmp_path_factory):
+    """A server with small limits (3 s, 100 rows) and a write token, on each store backend."""
+    work = tmp_path_factory.mktemp(f"endpoint-{backend}")
+    with store_server(backend, work / "store-server") as store:
+        server = start_server(work, query_time_limit="3", max_result_rows="100", update_tokens=TOKEN_HASH,
+                              query_workers="2", **store.settings)
+        yield server
+        stop_server(server)
+
 
 COUNT_TARGETS = "PREFIX tsc: <https://w3id.org/tscgraph/ontology#> SELECT (COUNT(?t) AS ?n) WHERE { ?t a tsc:GBFTarget }"
 COUNTRIES = "PREFIX tsc: <https://w3id.org/tscgraph/ontology#> SELECT ?c WHERE { ?c a tsc:Country } ORDER BY ?c"
@@ -288,9 +316,35 @@ def _cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def test_time_limit_stops_the_query_and_others_are_served(endpoint):
+#: Whether the store itself stops a query at the time limit. The embedded store's worker process is
+#: killed; Oxigraph server has no per-request limit (and its --timeout-s leaves a COUNT over a cross
+#: product running), so the query goes on in the store after the client got its 503 (docs/backends.md).
+STORE_STOPS_AT_LIMIT = {"embedded": True, "oxigraph-server": False, "virtuoso": True}
+#: Whether a cheap query is answered while a slow one runs. Virtuoso, as the test set-up configures it,
+#: answered the cheap query only once the slow one had been stopped (docs/backends.md).
+SERVES_DURING_SLOW = {"embedded": True, "oxigraph-server": True, "virtuoso": False}
+#: Named queries a backend cannot answer (docs/backends.md): Virtuoso 7.2.5 fails to compile two of them
+#: (SQ156 "Bad dfe in sqlo_place_exp") and raises on YEAR() of an unbound date in the third (DT001).
+FAILING_NAMED_QUERIES = {"virtuoso": {"funding-per-target", "partner-network", "projects-per-place-and-year"}}
+
+
+def test_time_limit_stops_the_query_and_others_are_served(backend, endpoint, tmp_path):
     """An endless cross-product COUNT is cut at the limit (3 s) with a timeout error; a cheap query
-    sent meanwhile answers before it; afterwards the server's processes are idle."""
+    sent meanwhile answers before it; afterwards tscgraph's processes are idle — and the store's too,
+    where the store can stop a query (a remote store gets its own servers here: one left computing is
+    stopped with the test)."""
+    if backend == "embedded":
+        _check_time_limit(endpoint, None, True, True)
+        return
+    with store_server(backend, tmp_path / "store-server") as store:
+        server = start_server(tmp_path, query_time_limit="3", query_workers="2", **store.settings)
+        try:
+            _check_time_limit(server, store.pid, STORE_STOPS_AT_LIMIT[backend], SERVES_DURING_SLOW[backend])
+        finally:
+            stop_server(server)
+
+
+def _check_time_limit(endpoint, store_pid: int | None, store_stops: bool, serves_during_slow: bool) -> None:
     slow: dict = {}
 
     def run_slow() -> None:
@@ -306,7 +360,8 @@ def test_time_limit_stops_the_query_and_others_are_served(endpoint):
     cheap_done = time.monotonic()
     thread.join(timeout=60)
     assert cheap.status_code == 200 and count_of(cheap) == 23
-    assert cheap_done < slow["done"], "the cheap query waited for the slow one"
+    if serves_during_slow:
+        assert cheap_done < slow["done"], "the cheap query waited for the slow one"
     assert slow["response"].status_code == 503
     assert "timeout" in slow["response"].text and "3 s" in slow["response"].text
     assert slow["seconds"] < 3 + 1, f"timeout answered after {slow['seconds']:.1f} s"
@@ -316,6 +371,14 @@ def test_time_limit_stops_the_query_and_others_are_served(endpoint):
     time.sleep(2)
     used = _cpu_seconds(process_tree(endpoint.process.pid)) - before
     assert used < 0.5, f"server processes used {used:.2f} s of CPU in 2 s after the timeout"
+    if store_pid is not None:  # an external store: does its own process stop too?
+        before = _cpu_seconds(process_tree(store_pid))
+        time.sleep(2)
+        store_used = _cpu_seconds(process_tree(store_pid)) - before
+        if store_stops:
+            assert store_used < 0.5, f"the store used {store_used:.2f} s of CPU in 2 s after the timeout"
+        else:  # the documented difference: the store goes on computing what nobody waits for any more
+            assert store_used > 1.0, f"the store stopped ({store_used:.2f} s of CPU in 2 s): update docs/backends.md"
     # and the server still answers
     assert count_of(requests.get(endpoint.url + "/sparql", params={"query": COUNT_TARGETS}, timeout=60)) == 23
     metrics = requests.get(endpoint.url + "/metrics", timeout=30).text
@@ -359,7 +422,7 @@ def test_named_query_every_format_and_parameters(live_server):
     assert get(live_server + "/queries/nope").status_code == 404
 
 
-def test_openapi_has_one_operation_per_named_query_and_they_work(live_server):
+def test_openapi_has_one_operation_per_named_query_and_they_work(backend, live_server):
     doc = get(live_server + "/openapi.json").json()
     assert doc["openapi"].startswith("3.")
     listing = get(live_server + "/queries", format="json").json()["queries"]
@@ -372,7 +435,10 @@ def test_openapi_has_one_operation_per_named_query_and_they_work(live_server):
         if "<https://partner.invalid/sparql>" in q["sparql"]:  # a federated template, not configured here
             assert r.status_code == 400 and "service_allowlist" in r.text, r.text
             continue
-        assert r.status_code == 200 and "results" in r.json()
+        if q["name"] in FAILING_NAMED_QUERIES.get(backend, ()):  # the documented difference, shown
+            assert r.status_code == 500 and "Virtuoso" in r.text, (q["name"], r.status_code)
+            continue
+        assert r.status_code == 200 and "results" in r.json(), (q["name"], r.text[:300])
     ids = [op["operationId"] for path in doc["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
     for path in ("/sparql", "/data", "/update", "/.well-known/void", "/health", "/metrics"):

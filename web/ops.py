@@ -114,7 +114,7 @@ def health():
         triples = context.store().count()
     except Exception as exc:  # noqa: BLE001 - the health check reports any failure
         return jsonify(status="error", store="unreachable", error=str(exc)), 503
-    return jsonify(status="ok", store="reachable", triples=triples, query_workers=len(context.query_pool().worker_pids()))
+    return jsonify(status="ok", store="reachable", triples=triples, query_workers=context.query_pool().capacity)
 
 
 @bp.get("/metrics")

@@ -170,6 +170,11 @@ class QueryPool:
         with self._lock:
             return [w.process.pid for w in self._workers if w.process.pid is not None]
 
+    @property
+    def capacity(self) -> int:
+        """How many queries may run at once (the live workers)."""
+        return len(self.worker_pids())
+
     def run(self, job: QueryJob) -> Rendered:
         try:
             worker = self._idle.get(timeout=self.queue_wait)

@@ -1,0 +1,66 @@
+"""Public queries over an external store: the same contract as :class:`graph.store.querypool.QueryPool`
+(``run(job)`` answers rendered and cut at the row limit, or raises within the time limit), without
+worker processes — the work happens in the store, so a query here is an HTTP request that waits.
+
+* **Time limit.** The store gets its own limit with the query (its profile's parameter) and this side
+  stops waiting at the limit; a store without a per-request parameter (Oxigraph server: ``--timeout-s``)
+  must be started with one, or a query that this side gave up on keeps running there (docs/backends.md).
+* **Concurrency.** At most ``size`` queries at once (``query_workers``); the others wait up to
+  ``queue_wait`` seconds, then get the same "busy" error as with the embedded store.
+* **State.** The data version (``snapshots.current()``), which keys the per-state caches and the dumps,
+  changes with every write of this process and at least every :data:`STATE_SECONDS` — another process
+  may write to the same store, and nothing in the protocols says when it did.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from graph.formats import ALL_FORMATS, Rendered, render
+from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout
+from graph.store.remote import RemoteStore, StoreTimeout
+
+#: Longest time a cached page may lag behind a write made by another process on the same store.
+STATE_SECONDS = 10.0
+
+
+class RemoteVersions:
+    """The data version of a remote store, as the snapshot manager gives it for the embedded store."""
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def refresh(self) -> str:
+        with self._lock:
+            self._generation += 1
+        return self.current()
+
+    def current(self) -> str:
+        return f"remote:{self._generation}:{int(time.time() // STATE_SECONDS)}"
+
+
+class RemoteQueryPool:
+    def __init__(self, store: RemoteStore, *, size: int, time_limit: float, queue_wait: float) -> None:
+        self.store, self.time_limit, self.queue_wait = store, time_limit, queue_wait
+        self.snapshots = RemoteVersions()
+        self.capacity = size  # how many queries may run at once; the store does the work
+        self._slots = threading.BoundedSemaphore(size)
+
+    def run(self, job: QueryJob) -> Rendered:
+        if not self._slots.acquire(timeout=self.queue_wait):
+            raise QueryPoolBusy(f"all query slots stayed busy for {self.queue_wait:g} s; try again shortly")
+        try:
+            result = self.store.query(job.sparql, bindings=dict(job.bindings) or None,
+                                      default_graphs=list(job.default_graphs) or None,
+                                      named_graphs=list(job.named_graphs) or None, time_limit=self.time_limit)
+            return render(result, ALL_FORMATS[job.format_key], job.max_rows)
+        except StoreTimeout as exc:
+            raise QueryTimeout(f"the query ran past the time limit of {self.time_limit:g} s and was stopped "
+                               f"({exc})") from None
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        pass
