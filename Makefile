@@ -23,8 +23,9 @@ serve: setup       ## set everything up and run the server on 127.0.0.1:8000
 test: install      ## set everything up and run the test suite
 	$(BIN)/python -m pytest
 
-bench: install     ## quick benchmarks (10k and 100k triples, peers included; a few minutes) -> docs/benchmarks.md
+bench: install     ## quick benchmarks (10k and 100k triples, peers and store backends included; a few minutes) -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --quick
+	$(BIN)/python -m bench.backends
 
 bench-full: install  ## full benchmarks (adds 1M triples) -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --full

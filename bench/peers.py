@@ -301,6 +301,24 @@ def ours(data_file: Path, workdir: Path | None = None, *, query_workers: int = 3
 
 
 @contextlib.contextmanager
+def oxigraph_store_server(work: Path) -> Iterator[tuple[str, str, int]]:
+    """``oxigraph serve`` on disk, writable, union default graph, on a free loopback port, as a store for
+    tscgraph (``store_kind = "oxigraph"``): yields its query URL, update URL and process id."""
+    ensure_peers()
+    work.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [peer_bin("oxigraph"), "serve", "--location", work / "db", "--bind", f"127.0.0.1:{port}",
+           "--union-default-graph"]
+    server = _start("oxigraph-store", cmd, work / "server.log", base + "/query", base)
+    try:
+        _wait_ready(server, base + "/query?" + _ASK, _JSON)
+        yield base + "/query", base + "/update", server.process.pid
+    finally:
+        _stop(server)
+
+
+@contextlib.contextmanager
 def oxigraph_server(data_file: Path, workdir: Path | None = None, *, in_memory: bool = False) -> Iterator[Server]:
     """The raw Oxigraph server (Rust CLI) over DATA + the ontology, union default graph, read-only on disk.
 

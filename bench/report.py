@@ -160,6 +160,43 @@ def goals(quick: dict | None, full: dict | None) -> list[str]:
 PAGE_SCENARIOS = ("resource-page", "class-page", "home", "projects-list", "projects-faceted", "actor-page", "gbf-coverage")
 
 
+def backends_section(results: dict) -> list[str]:
+    """Load and query figures per store backend (``bench/backends.py``), same data, through the store interface."""
+    out = ["## Store backends", "",
+           "`python -m bench.backends` (run by `make bench`): the same generated data loaded without validation through "
+           "tscgraph's store interface into the embedded store, an Oxigraph server and Virtuoso 7.2.5 (both on loopback, "
+           "`docs/backends.md`), then each canned query through `Store.query` "
+           f"(median of {results.get('runs')} runs after two warm-ups; ms). Machine: {results['machine']['cpu']}, "
+           f"{results['machine']['cores']} cores, {results['machine']['date']}.", ""]
+    for scale in results.get("scales", []):
+        rows = scale["backends"]
+        names = [r["backend"] for r in rows]
+        out += [f"### {scale['scale']:,} triples", "", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        out.append("| load (s) | " + " | ".join(_fmt(r.get("load_s")) if "error" not in r else "failed" for r in rows) + " |")
+        out.append("| load (triples/s) | " + " | ".join(_fmt(r.get("triples_per_s")) if "error" not in r else "—" for r in rows) + " |")
+        queries = sorted({q for r in rows for q in r.get("queries", {})})
+        for query in queries:
+            cells = []
+            for r in rows:
+                q = r.get("queries", {}).get(query)
+                if q is None:
+                    cells.append("—")
+                elif "error" in q:
+                    cells.append("error")
+                else:
+                    cells.append(f"{_fmt(q['median_ms'])} ({q['rows']} rows)")
+            out.append(f"| `{query}` | " + " | ".join(cells) + " |")
+        out.append("")
+        for r in rows:
+            if "error" in r:
+                out += [f"{r['backend']} failed: {r['error']}", ""]
+            for name, q in sorted(r.get("queries", {}).items()):
+                if "error" in q:
+                    out += [f"- {r['backend']}, `{name}`: {q['error']}"]
+        out.append("")
+    return out
+
+
 def write_report() -> Path:
     quick, full = _load("quick"), _load("full")
     out = ["# Benchmarks", "",
@@ -197,6 +234,9 @@ def write_report() -> Path:
         pages = results.get("pages")
         if pages and pages.get("scale") != (http or {}).get("scale"):
             out += [f"### tscgraph alone at {pages.get('scale', 0):,} triples", ""] + http_table(pages["rows"])
+    backends = DOCS / "benchmarks-backends.json"
+    if backends.exists():
+        out += backends_section(json.loads(backends.read_text(encoding="utf-8")))
     path = DOCS / "benchmarks.md"
     path.write_text("\n".join(out).rstrip() + "\n", encoding="utf-8")
     return path

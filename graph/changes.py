@@ -35,7 +35,6 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from graph.namespaces import AS, TSC
-from graph.reports import judged_records, owner_map
 from graph.store import Store
 
 #: Graphs with a feed, by their path under ``{base}graph/``: exact names, and prefixes of families.
@@ -128,17 +127,31 @@ def canonical(term: Node) -> str:
     return term.n3()
 
 
-def record_digests(graph: Graph) -> dict[URIRef, str]:
+def record_digests(triples: Iterable[tuple[Node, Node, Node]]) -> dict[URIRef, str]:
     """Each record's description as a digest (its own triples and its blank nodes', compared as
-    :func:`canonical` says), so that the same description read from a file or from the store agrees."""
-    records = judged_records(graph)
-    owners = owner_map(graph, records)
-    lines: dict[URIRef, list[str]] = {r: [] for r in records}
-    for s, p, o in graph:
-        owner = owners.get(s)
-        if owner is not None:
-            lines[owner].append(" ".join(canonical(t) for t in (s, p, o)))
-    return {r: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for r, v in lines.items()}
+    :func:`canonical` says), so that the same description read from a file or from the store agrees.
+
+    Takes any iterable of triples (a Graph, or a store's :meth:`Store.triples` stream) and builds only
+    dictionaries: at 100k triples, building an rdflib Graph first cost three times the digests."""
+    by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+    records: set[URIRef] = set()
+    tsc = str(TSC)
+    for s, p, o in triples:
+        by_subject.setdefault(s, []).append((p, o))
+        if p == RDF.type and isinstance(s, URIRef) and str(o).startswith(tsc):
+            records.add(s)
+    digests = {}
+    for record in records:
+        lines, seen, todo = [], {record}, [record]
+        while todo:  # the record, then its blank nodes, depth first (as graph.reports.owner_map)
+            subject = todo.pop()
+            for p, o in by_subject.get(subject, ()):
+                lines.append(f"{canonical(subject)} {canonical(p)} {canonical(o)}")
+                if isinstance(o, BNode) and o not in seen:
+                    seen.add(o)
+                    todo.append(o)
+        digests[record] = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+    return digests
 
 
 def compare(graph_iri: str, known: dict[URIRef, str | None], current: dict[URIRef, str],
@@ -228,7 +241,7 @@ def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = Non
         if scope is not None:
             current = {r: d for r, d in record_digests(descriptions(store, graph_iri, scope)).items() if r in scope}
         else:
-            current = record_digests(content if content is not None else store.read_graph(graph_iri))
+            current = record_digests(content if content is not None else store.triples(graph_iri))
         changes = compare(graph_iri, known_states(store, graph_iri, scope), current, scope)
         if not changes:
             return changes

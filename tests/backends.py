@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from bench.peers import _start, _stop, _wait_ready, ensure_peers, free_port, peer_bin
+from bench.peers import oxigraph_store_server
 from graph.settings import Settings
 from graph.store import Store
 from graph.store.oxigraph import OxigraphStore
@@ -31,23 +31,6 @@ class Endpoints:
     query: str
     update: str
     options: dict  # RemoteStore keyword arguments (the settings a deployment would write)
-
-
-@contextlib.contextmanager
-def oxigraph_store_server(work: Path) -> Iterator[tuple[Endpoints, int]]:
-    """``oxigraph serve`` on disk, writable, union default graph, on a free loopback port."""
-    ensure_peers()
-    work.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    cmd = [peer_bin("oxigraph"), "serve", "--location", work / "db", "--bind", f"127.0.0.1:{port}",
-           "--union-default-graph"]
-    server = _start("oxigraph-store", cmd, work / "server.log", base + "/query", base)
-    try:
-        _wait_ready(server, base + "/query?query=ASK%7B%7D", {"Accept": "application/sparql-results+json"})
-        yield Endpoints(base + "/query", base + "/update", {"profile": PROFILES["oxigraph"]}), server.process.pid
-    finally:
-        _stop(server)
 
 
 @dataclass(frozen=True)
@@ -66,9 +49,8 @@ def store_server(name: str, work: Path) -> Iterator[StoreServer]:
         yield StoreServer({})
         return
     if name == "oxigraph-server":
-        with oxigraph_store_server(work) as (endpoints, pid):
-            yield StoreServer({"store_url": endpoints.query, "store_update_url": endpoints.update,
-                               "store_kind": "oxigraph"}, pid)
+        with oxigraph_store_server(work) as (query, update, pid):
+            yield StoreServer({"store_url": query, "store_update_url": update, "store_kind": "oxigraph"}, pid)
         return
     from bench.peers import virtuoso_server
 
@@ -80,8 +62,8 @@ def store_server(name: str, work: Path) -> Iterator[StoreServer]:
 
 @pytest.fixture(scope="session")
 def oxigraph_endpoints(tmp_path_factory):
-    with oxigraph_store_server(tmp_path_factory.mktemp("oxigraph-store")) as (endpoints, _pid):
-        yield endpoints
+    with oxigraph_store_server(tmp_path_factory.mktemp("oxigraph-store")) as (query, update, _pid):
+        yield Endpoints(query, update, {"profile": PROFILES["oxigraph"]})
 
 
 @pytest.fixture(scope="session")

@@ -125,6 +125,10 @@ class Store(abc.ABC):
     def read_graph(self, graph_iri: str) -> Graph:
         """The triples of one named graph, as an in-memory rdflib graph."""
 
+    def triples(self, graph_iri: str) -> Iterator[Triple]:
+        """The triples of one named graph as a stream (no in-memory graph: engines that can stream do)."""
+        yield from self.read_graph(graph_iri)
+
     @abc.abstractmethod
     def scratch_copy(self) -> "Store":
         """An in-memory copy of every quad, to try a write on before doing it for real."""

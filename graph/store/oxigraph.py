@@ -218,6 +218,10 @@ class OxigraphStore(Store):
         row = next(iter(result), None)
         return 0 if row is None else int(row[1].value)
 
+    def triples(self, graph_iri: str) -> Iterator[tuple]:
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
+            yield from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)
+
     def read_graph(self, graph_iri: str) -> Graph:
         graph = Graph()
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
