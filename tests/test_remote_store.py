@@ -13,7 +13,15 @@ from graph.queries import load_catalogue
 from graph.settings import ROOT, load_settings
 from graph.store import QuerySyntaxError, StoreError, open_store
 from graph.store.oxigraph import OxigraphStore
-from graph.store.remote import PROFILES, RemoteStore, batches, query_form, with_bindings
+from graph.store.remote import (
+    PROFILES,
+    RemoteStore,
+    batches,
+    insert_data_as_template,
+    keep_whole_decimals,
+    query_form,
+    with_bindings,
+)
 
 
 def rows(result) -> set:
@@ -101,3 +109,16 @@ def test_settings_choose_the_backend(tmp_path):
     with pytest.raises(StoreError):
         open_store(load_settings(overrides={"store_url": "http://127.0.0.1:9/q", "store_kind": "nosuch"}, environ={}))
     assert set(PROFILES) == {"oxigraph", "virtuoso", "fuseki", "graphdb", "qlever", "generic"}
+
+
+def test_updates_are_rewritten_for_stores_that_need_it():
+    """Virtuoso: blank nodes go through INSERT … WHERE {} and whole decimals keep a point; the same triples."""
+    text = 'INSERT DATA { GRAPH <a:g> { _:b <a:p> "}{" ; <a:q> "450000"^^<http://www.w3.org/2001/XMLSchema#decimal> } } ;\nDROP SILENT GRAPH <a:h>'
+    rewritten = keep_whole_decimals(insert_data_as_template(text))
+    assert rewritten.startswith("INSERT { GRAPH <a:g>") and "} } WHERE {} ;" in rewritten and '"}{"' in rewritten
+    assert '"450000.0"^^<http://www.w3.org/2001/XMLSchema#decimal>' in rewritten
+    before, after = OxigraphStore(None), OxigraphStore(None)
+    before.update(text)
+    after.update(rewritten)
+    assert [(t[1], t[2].toPython() if isinstance(t[2], Literal) else t[2]) for t in sorted(before.read_graph("a:g"), key=str)] == \
+        [(t[1], t[2].toPython() if isinstance(t[2], Literal) else t[2]) for t in sorted(after.read_graph("a:g"), key=str)]

@@ -437,12 +437,14 @@ def test_service_to_another_endpoint(virtuoso, oxigraph):
 
 def test_virtuoso_differs_whole_decimals_become_integers(virtuoso):
     """``"450000"^^xsd:decimal`` comes back as ``"450000"^^xsd:integer`` (``"12.50"`` stays a decimal, "12.5"):
-    Virtuoso keeps numbers by value, and a whole decimal loses its datatype. Shapes that require xsd:decimal
-    (budget amounts) then fail on what was written, which is why tscgraph's validated writes do not run on
-    Virtuoso 7.2.5 (docs/backends.md)."""
+    Virtuoso keeps numbers by value, and a whole decimal loses its datatype; written "450000.0" it stays a
+    decimal, which is how tscgraph's Virtuoso profile sends whole decimals (docs/backends.md)."""
     decimal = "http://www.w3.org/2001/XMLSchema#decimal"
     updated(virtuoso, f'INSERT DATA {{ GRAPH <urn:x:decimals> {{ <urn:x:a> <urn:x:whole> "450000"^^<{decimal}> ; '
                       f'<urn:x:part> "12.50"^^<{decimal}> }} }}')
     rows = {r["p"]["value"]: r["o"] for r in graph_rows(virtuoso, "urn:x:decimals")}
     assert rows["urn:x:whole"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
     assert (rows["urn:x:part"]["datatype"], rows["urn:x:part"]["value"]) == (decimal, "12.5")
+    updated(virtuoso, f'INSERT DATA {{ GRAPH <urn:x:decimals> {{ <urn:x:b> <urn:x:whole> "450000.0"^^<{decimal}> }} }}')
+    kept = select(virtuoso, "SELECT ?o WHERE { GRAPH <urn:x:decimals> { <urn:x:b> ?p ?o } }")
+    assert kept[0]["o"]["datatype"] == decimal

@@ -31,15 +31,10 @@ from tests.backends import BACKENDS, store_server
 from tests.conftest import BASE, TEST_DATA, TOKEN, TOKEN_HASH, start_server, stop_server
 from web.auth import WRITE_ROUTES
 
-#: Validated writes read the written graphs back; Virtuoso 7.2.5 turns whole xsd:decimal values into
-#: xsd:integer, so budgets fail their shape there (tests/test_virtuoso_peer.py, docs/backends.md).
-WRITE_BACKENDS = tuple(b for b in BACKENDS if b != "virtuoso")
 
-
-@pytest.fixture(scope="module", params=WRITE_BACKENDS)
+@pytest.fixture(scope="module", params=BACKENDS)
 def writable_server(request, tmp_path_factory):
-    """A server whose store the tests may change (writes enabled with TOKEN), on each store backend that
-    keeps datatypes."""
+    """A server whose store the tests may change (writes enabled with TOKEN), on each store backend."""
     work = tmp_path_factory.mktemp(f"writable-{request.param}")
     with store_server(request.param, work / "store-server") as store:
         server = start_server(work, update_tokens=TOKEN_HASH, query_workers="2", **store.settings)

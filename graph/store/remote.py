@@ -69,6 +69,7 @@ class Profile:
     cut_header: tuple[str, str] = ("", "")  # a header (and value) saying the store cut its answer at its limit
     own_origin: bool = False  # graphs under the store's own address (Virtuoso's /sparql, /DAV/) are its own
     too_long: str = ""  # a pattern of the store's error for a query it refuses as too long to run
+    whole_decimals_lost: bool = False  # True: "450000"^^xsd:decimal would come back xsd:integer; sent as "450000.0"
 
 
 PROFILES = {
@@ -78,7 +79,7 @@ PROFILES = {
     "virtuoso": Profile("explicit", "timeout", 1000.0, ("http://www.openlinksw.com/", "http://localhost:8890/",
                                                         "http://www.w3.org/ns/ldp#", "http://www.w3.org/2002/07/owl#"),
                         "digest", 1000, False, ("X-SQL-State", "S1TAT"), True,
-                        r"estimated execution time .* exceeds the limit"),
+                        r"estimated execution time .* exceeds the limit", True),
     "fuseki": Profile("store", "timeout", 1.0),        # unionDefaultGraph true in the dataset's configuration
     "graphdb": Profile("store", "timeout", 1.0),       # its default graph is the union of all graphs
     "qlever": Profile("store", "timeout", 1.0),
@@ -159,6 +160,15 @@ def with_bindings(sparql: str, bindings: Mapping[str, Identifier]) -> str:
         kind = next((k for a, b, k in regions if a <= begin and stop <= b), "pattern")
         out.append(variable.sub(forms[kind], piece))
     return "".join(out)
+
+
+_WHOLE_DECIMAL = re.compile(r'(?<!\\)"(-?[0-9]+)"\^\^(<http://www\.w3\.org/2001/XMLSchema#decimal>|xsd:decimal)')
+
+
+def keep_whole_decimals(sparql: str) -> str:
+    """``"450000"^^xsd:decimal`` written ``"450000.0"^^xsd:decimal``: the same value, which a store that keeps
+    numbers by value (Virtuoso) then still types xsd:decimal instead of xsd:integer."""
+    return _WHOLE_DECIMAL.sub(lambda m: f'"{m.group(1)}.0"^^{m.group(2)}', sparql)
 
 
 _INSERT_DATA = re.compile(r"\bINSERT\s+DATA\s*\{", re.IGNORECASE)
@@ -315,6 +325,10 @@ class RemoteStore(Store):
     def update(self, sparql: str) -> None:
         self._update([sparql if self.profile.bnodes_in_insert_data else insert_data_as_template(sparql)])
 
+    def _send(self, text: str) -> str:
+        """An update's text as this store needs it (see the profile)."""
+        return keep_whole_decimals(text) if self.profile.whole_decimals_lost else text
+
     def _insert(self, graph_iri: str, triples: Iterable[tuple[Node, Node, Node]]) -> str:
         body = ntriples(triples)
         if self.profile.bnodes_in_insert_data:
@@ -323,7 +337,7 @@ class RemoteStore(Store):
 
     def _update(self, operations: list[str]) -> None:
         self._names = None
-        self._post(self.update_url, {"update": " ;\n".join(operations)}, "*/*", self.query_timeout)
+        self._post(self.update_url, {"update": self._send(" ;\n".join(operations))}, "*/*", self.query_timeout)
 
     # ------------------------------------------------------------------ reads
 
@@ -415,7 +429,8 @@ class RemoteStore(Store):
             for iri, graph in graphs.items():
                 staging = staged[iri] = f"{STAGING}{uuid.uuid4().hex}"
                 for batch in batches(graph, self.write_batch):
-                    self._post(self.update_url, {"update": self._insert(staging, batch)}, "*/*", self.query_timeout)
+                    self._post(self.update_url, {"update": self._send(self._insert(staging, batch))}, "*/*",
+                               self.query_timeout)
             moves = []
             for iri, staging in staged.items():
                 if len(graphs[iri]):
