@@ -12,7 +12,7 @@ A run of one source (:func:`harvest_source`):
 3. **validate** it; records (tsc:-typed subjects, with their blank nodes) that violate the shapes go
    to the private quarantine graph ``{base}graph/quarantine/{name}`` with the SHACL report about them,
    the others to the public ``settings.harvest_graph(name)``;
-4. **write** both graphs and the run's provenance in ONE SPARQL Update (one transaction: readers, and
+4. **write** both graphs and the run's provenance in ONE ``replace_graphs`` (one transaction: readers, and
    a process killed half-way, see the previous harvest or the new one, never a mix), then sync the
    harvest graph's change feed (:mod:`graph.changes`). When the new
    content is the content of the last successful run (same canonical digest, same triple counts in
@@ -401,10 +401,6 @@ def run_graph(settings: Settings, run: Run, started: datetime, ended: datetime, 
     return g
 
 
-def _insert(graph_iri: str, graph: Graph) -> str:
-    return f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{graph.serialize(format='nt')}}} }}"
-
-
 # ------------------------------------------------------------------ one run
 
 
@@ -462,18 +458,16 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
     except Exception as exc:  # a loader or endpoint failing in an unforeseen way still fails only this source
         run.outcome, run.error = "failed", f"{type(exc).__name__}: {exc}"
     log = run_graph(settings, run, started, datetime.now(timezone.utc), digest)
-    operations = []
-    if run.outcome == "ok":
-        progress(f"{source.name}: writing {run.triples} + {run.quarantine_triples} triples in one transaction")
-        for iri, graph in ((harvest_iri, good), (quarantine_iri, quarantine)):
-            operations.append(f"DROP SILENT GRAPH <{iri}>")
-            if len(graph):
-                operations.append(_insert(iri, graph))
-    operations.append(_insert(log_graph(settings), log))
     with WRITE_LOCK:
-        store.update(" ;\n".join(operations))
         if run.outcome == "ok":
-            sync(store, harvest_iri, content=good)
+            # The harvest, its quarantine and the run log in one replace_graphs: one transaction in the embedded
+            # store, staged then moved in by one request in an external one (which may cap a request's size).
+            progress(f"{source.name}: writing {run.triples} + {run.quarantine_triples} triples in one transaction")
+            store.replace_graphs({harvest_iri: good, quarantine_iri: quarantine,
+                                  log_graph(settings): store.read_graph(log_graph(settings)) + log})
+            sync(store, harvest_iri)
+        else:
+            store.add_graphs({log_graph(settings): log})
     progress(f"{source.name}: {run.outcome}" + (f": {run.error}" if run.error else
              f" (+{run.added} -{run.removed} ~{run.changed} records)"))
     return run

@@ -239,3 +239,27 @@ def test_harvest_killed_inside_its_write_leaves_one_whole_state(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("backend_name", ["embedded", "oxigraph-server", "virtuoso"])
+def test_a_harvest_runs_on_every_store_backend(backend_name, request, settings, validator, tmp_path):
+    """A source larger than one Virtuoso request (3,000 triples) is harvested whole on each backend, its feed
+    logs each record, and harvesting it again changes nothing."""
+    from bench.generate import write_dataset
+    from graph.changes import known_states
+    from tests.backends import backend_store
+
+    data = tmp_path / "partner.nt"
+    write_dataset(data, 3000)
+    source = Source("partner-x", "rdf", str(data))
+    graph = settings.harvest_graph("partner-x")
+    for store in backend_store(backend_name, request, settings):
+        run = harvest_source(store, settings, source, validator, fetcher=fast_fetch)
+        assert run.outcome == "ok", run.error
+        assert store.count(graph) == run.triples > 2500 and run.quarantined == 0
+        assert len(known_states(store, graph)) == run.records > 100
+        again = harvest_source(store, settings, source, validator, fetcher=fast_fetch)
+        assert again.outcome == "unchanged" and store.count(graph) == run.triples
+        runs = store.select("PREFIX prov: <http://www.w3.org/ns/prov#> SELECT ?log ?run WHERE { GRAPH ?log { ?run a prov:Activity } }",
+                            bindings={"log": URIRef(log_graph(settings))})
+        assert len(runs) == 2
