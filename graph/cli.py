@@ -93,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["nquads", "trig"], default="nquads")
     p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
 
+    p = sub.add_parser("backup", help="write every quad of the store, private graphs included, to a gzip N-Quads "
+                                      "file — online: from the running server's newest snapshot when it holds the store")
+    p.add_argument("file", type=Path, metavar="FILE", help="the backup file to write (e.g. backup.nq.gz)")
+
+    p = sub.add_parser("restore", help="make the store hold exactly a backup's quads, in one transaction "
+                                       "(stop the server first)")
+    p.add_argument("file", type=Path, metavar="FILE", help="a file written by 'tscgraph backup'")
+    p.add_argument("--replace", action="store_true", help="restore over a store that already holds data")
+
     sub.add_parser("stats", help="triples per named graph and instances per class")
 
     sub.add_parser("token", help="make a bearer token for writes, and the hash to put in update_tokens")
@@ -424,6 +433,30 @@ def cmd_dump(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args, settings: Settings) -> int:
+    from graph.backup import BackupError, backup
+
+    try:
+        done = backup(settings, args.file, progress=lambda m: print(m, file=sys.stderr))
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    print(f"backed up {done.quads} quads in {done.graphs} graphs from the {done.source} to {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_restore(args, settings: Settings) -> int:
+    from graph.backup import BackupError, restore
+
+    try:
+        done = restore(settings, args.file, replace=args.replace, progress=lambda m: print(m, file=sys.stderr))
+    except BackupError as exc:
+        raise CliError(f"{exc}; nothing was changed") from None
+    print(f"restored {done.quads} quads in {done.graphs} graphs from {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_stats(args, settings: Settings) -> int:
     with open_store(settings) as store:
         stats = store_stats(store)
@@ -491,6 +524,8 @@ COMMANDS = {
     "queries": cmd_queries,
     "dump": cmd_dump,
     "stats": cmd_stats,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "serve": cmd_serve,
     "token": cmd_token,
     "editor-password": cmd_editor_password,
