@@ -225,11 +225,13 @@ def descriptions(store: Store, graph_iri: str, records: Iterable[URIRef]) -> Gra
     return store.query(DESCRIPTIONS_QUERY.format(records=values, graph=graph_iri)).graph()
 
 
-def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = None, content: Graph | None = None,
+def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = None,
          now: datetime | None = None) -> Changes:
     """Log, in the feed of ``graph_iri``, the records whose description is not the one its feed last
-    reported. ``records`` limits the comparison to them; ``content`` is the graph's content when the
-    caller holds it already (a harvest), saving a read. A graph without a feed logs nothing."""
+    reported. ``records`` limits the comparison to them. A graph without a feed logs nothing.
+
+    The digests are always taken from the store, never from what a caller sent: the store may have
+    normalised it (``1500.00`` → ``1500``), and the feed reports what readers get."""
     from graph.writes import WRITE_LOCK  # writes imports this module
 
     feed = feed_of(graph_iri)
@@ -241,7 +243,7 @@ def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = Non
         if scope is not None:
             current = {r: d for r, d in record_digests(descriptions(store, graph_iri, scope)).items() if r in scope}
         else:
-            current = record_digests(content if content is not None else store.triples(graph_iri))
+            current = record_digests(store.triples(graph_iri))
         changes = compare(graph_iri, known_states(store, graph_iri, scope), current, scope)
         if not changes:
             return changes

@@ -298,16 +298,17 @@ def _remove_tree(graph: Graph, node: Node) -> None:
                 todo.append(o)
 
 
-def content_digest(*graphs: Graph) -> str:
-    """Order- and blank-label-independent digest of the data harvested (reports excluded by the caller):
-    each record's description digest, and the triples about no record. Linear in the triples — rdflib's
-    canonical graph digest took 23 s for 40k triples — and it tells apart what the feed and the counts
-    tell apart (blank-node structures outside records are compared by their triples' shapes only)."""
+def content_digest(*parts: tuple[Graph, dict[URIRef, str]]) -> str:
+    """Order- and blank-label-independent digest of the data harvested (reports excluded by the caller), from
+    each part's graph and its :func:`record_digests`: each record's digest, and the triples about no record.
+    Linear in the triples — rdflib's canonical graph digest took 23 s for 40k triples — and it tells apart
+    what the feed and the counts tell apart (blank-node structures outside records are compared by their
+    triples' shapes only)."""
     h = hashlib.sha256()
-    for g in graphs:
-        owners = owner_map(g, judged_records(g))
-        lines = sorted(f"{record.n3()} {digest}" for record, digest in record_digests(g).items())
-        lines += sorted(" ".join(canonical(t) for t in triple) for triple in g if triple[0] not in owners)
+    for graph, digests in parts:
+        owners = owner_map(graph, digests)
+        lines = sorted(f"{record.n3()} {digest}" for record, digest in digests.items())
+        lines += sorted(" ".join(canonical(t) for t in triple) for triple in graph if triple[0] not in owners)
         h.update("\n".join(lines).encode() + b"|")
     return h.hexdigest()
 
@@ -441,12 +442,14 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
         progress(f"{source.name}: {len(loaded.graph)} triples, {loaded.records} record(s); validating")
         report = validator.validate(loaded.graph)
         good, quarantine, bad = split_quarantine(loaded.graph, report, settings, source, started)
-        run.triples, run.records = len(good), len(judged_records(good))
+        held = _records_only(quarantine)
+        good_digests, held_digests = record_digests(good), record_digests(held)
+        run.triples, run.records = len(good), len(good_digests)
         run.quarantine_triples, run.quarantined = len(quarantine), len(bad)
         progress(f"{source.name}: {run.records} record(s) conform, {run.quarantined} quarantined")
-        digest = content_digest(good, _records_only(quarantine))
+        digest = content_digest((good, good_digests), (held, held_digests))
         previous = record_digests(store.read_graph(harvest_iri) + _records_only(store.read_graph(quarantine_iri)))
-        new = record_digests(good + _records_only(quarantine))
+        new = good_digests | held_digests  # a record is in one part or the other
         run.added = len(new.keys() - previous.keys())
         run.removed = len(previous.keys() - new.keys())
         run.changed = sum(1 for r in new.keys() & previous.keys() if new[r] != previous[r])
