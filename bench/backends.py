@@ -24,14 +24,12 @@ from pathlib import Path
 from typing import Iterator
 
 from bench.measure import BASE, _consume, _resource_iris
-from bench.peers import oxigraph_store_server, virtuoso_server
+from bench.peers import store_server
 from bench.run import SEED, dataset, describe_machine, log
 from graph.loading import install_ontology, load_files
 from graph.queries import load_catalogue
 from graph.settings import ROOT, load_settings
-from graph.store import Store, StoreError
-from graph.store.oxigraph import OxigraphStore
-from graph.store.remote import PROFILES, RemoteStore
+from graph.store import Store, StoreError, open_store
 
 BACKENDS = ("embedded", "oxigraph-server", "virtuoso")
 OUT = ROOT / "docs" / "benchmarks-backends.json"
@@ -39,24 +37,12 @@ OUT = ROOT / "docs" / "benchmarks-backends.json"
 
 @contextlib.contextmanager
 def backend(name: str, work: Path) -> Iterator[Store]:
-    if name == "embedded":
-        with OxigraphStore(work / "store") as store:
+    """An empty store of backend ``name``, opened as tscgraph opens it (``bench.peers.store_server``)."""
+    with store_server(name, work / name) as server:
+        settings = load_settings(overrides={"base_iri": BASE, "store_dir": work / "store", **server.settings},
+                                 environ={})
+        with open_store(settings) as store:
             yield store
-        return
-    if name == "oxigraph-server":
-        with oxigraph_store_server(work / "oxigraph") as (query, update, _pid):
-            store = RemoteStore(query, update, profile=PROFILES["oxigraph"])
-            try:
-                yield store
-            finally:
-                store.close()
-        return
-    with virtuoso_server(work / "virtuoso") as server:
-        store = RemoteStore(server.url, server.update_url, profile=PROFILES["virtuoso"])
-        try:
-            yield store
-        finally:
-            store.close()
 
 
 def measure(name: str, data: Path, runs: int, warmup: int = 2) -> dict:

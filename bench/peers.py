@@ -318,6 +318,34 @@ def oxigraph_store_server(work: Path) -> Iterator[tuple[str, str, int]]:
         _stop(server)
 
 
+@dataclass(frozen=True)
+class StoreServer:
+    """A store started for tscgraph to run on: the settings pointing there, and its process."""
+
+    settings: dict
+    pid: int | None = None  # None: the embedded store, inside tscgraph's own processes
+
+
+@contextlib.contextmanager
+def store_server(name: str, work: Path) -> Iterator[StoreServer]:
+    """A fresh, empty store of backend ``name`` ("embedded", "oxigraph-server", "virtuoso") on loopback, and
+    the settings (``store_url``…) that make tscgraph run on it; the embedded store needs none (it lives in
+    tscgraph's own ``store_dir``)."""
+    if name == "embedded":
+        yield StoreServer({})
+        return
+    if name == "oxigraph-server":
+        with oxigraph_store_server(work) as (query, update, pid):
+            yield StoreServer({"store_url": query, "store_update_url": update, "store_kind": "oxigraph"}, pid)
+        return
+    if name != "virtuoso":
+        raise ValueError(f"no store backend named {name!r}")
+    with virtuoso_server(work) as server:
+        yield StoreServer({"store_url": server.url, "store_update_url": server.update_url, "store_kind": "virtuoso",
+                           "store_user": server.user or "", "store_password": server.password or ""},
+                          server.process.pid)
+
+
 @contextlib.contextmanager
 def oxigraph_server(data_file: Path, workdir: Path | None = None, *, in_memory: bool = False) -> Iterator[Server]:
     """The raw Oxigraph server (Rust CLI) over DATA + the ontology, union default graph, read-only on disk.

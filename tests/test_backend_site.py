@@ -8,7 +8,7 @@ import pytest
 import requests
 from werkzeug.security import generate_password_hash
 
-from tests.backends import store_server
+from bench.peers import store_server
 from tests.conftest import start_server, stop_server
 from tests.test_moderation import PASSWORD, decide, published_titles, sign_in, sparql_finds, status_of, submit_project
 

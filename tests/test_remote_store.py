@@ -103,7 +103,7 @@ def test_settings_choose_the_backend(tmp_path):
     embedded.close()
     remote = open_store(load_settings(overrides={"store_url": "http://127.0.0.1:9/query", "store_kind": "virtuoso",
                                                  "store_user": "dba", "store_password": "x"}, environ={}))
-    assert isinstance(remote, RemoteStore) and remote.union == "explicit" and remote.update_url == remote.query_url
+    assert isinstance(remote, RemoteStore) and remote.profile.union == "explicit" and remote.update_url == remote.query_url
     with pytest.raises(StoreError):  # nothing listens on port 9: a clear error, not a hang
         remote.graph_names()
     with pytest.raises(StoreError):

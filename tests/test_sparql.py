@@ -18,8 +18,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
-from bench.peers import process_tree
-from tests.backends import BACKENDS, store_server
+from bench.peers import process_tree, store_server
+from tests.backends import BACKENDS
 from tests.conftest import BASE, TOKEN_HASH, start_server, stop_server
 
 

@@ -25,9 +25,10 @@ from rdflib.namespace import SH
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 from SPARQLWrapper import POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
 
+from bench.peers import store_server
 from graph.settings import ROOT
 from graph.validation import read_turtle_dir
-from tests.backends import BACKENDS, store_server
+from tests.backends import BACKENDS
 from tests.conftest import BASE, TEST_DATA, TOKEN, TOKEN_HASH, start_server, stop_server
 from web.auth import WRITE_ROUTES
 

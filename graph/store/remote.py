@@ -29,7 +29,6 @@ Nothing but the deployment's data is written to the store: no marker, no bookkee
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -255,7 +254,7 @@ class RemoteStore(Store):
         if profile.union not in ("store", "explicit"):
             raise StoreError("union must be 'store' or 'explicit'")
         self.query_url, self.update_url, self.profile = query_url, update_url or query_url, profile
-        self.union, self.query_timeout, self.write_batch = profile.union, query_timeout, profile.write_batch
+        self.query_timeout = query_timeout
         origin = re.match(r"https?://[^/]+/", self.query_url)
         self.own_graphs = tuple(profile.own_graphs) + ((origin.group(0),) if profile.own_origin and origin else ())
         self.session = requests.Session()
@@ -292,7 +291,7 @@ class RemoteStore(Store):
         if default_graphs or named_graphs:
             data["default-graph-uri"] = list(default_graphs or [])
             data["named-graph-uri"] = list(named_graphs or [])
-        elif self.union == "explicit":
+        elif self.profile.union == "explicit":
             names = [str(g) for g in self.graph_names()] or [STAGING + "none"]  # no graph: an empty dataset
             data["default-graph-uri"] = data["named-graph-uri"] = names
         limit = time_limit or self.query_timeout
@@ -376,15 +375,9 @@ class RemoteStore(Store):
             out.write(union.serialize(format="turtle").encode("utf-8"))
             return
         for name in names:  # one graph at a time in memory
-            text = io.StringIO()
-            for s, p, o in self.read_graph(name):
-                text.write(f"{s.n3()} {p.n3()} {o.n3()} <{name}> .\n")
-            if fmt == "trig":
-                out.write(f"<{name}> {{\n".encode())
-                out.write(text.getvalue().replace(f" <{name}> .\n", " .\n").encode("utf-8"))
-                out.write(b"}\n")
-            else:
-                out.write(text.getvalue().encode("utf-8"))
+            quad_graph = "" if fmt == "trig" else f" <{name}>"  # TriG names the graph once, around its block
+            lines = "".join(f"{s.n3()} {p.n3()} {o.n3()}{quad_graph} .\n" for s, p, o in self.read_graph(name))
+            out.write((f"<{name}> {{\n{lines}}}\n" if fmt == "trig" else lines).encode("utf-8"))
 
     def scratch_copy(self) -> Store:
         """An in-memory embedded store with every graph of this one (writes are tried there first)."""
@@ -414,7 +407,7 @@ class RemoteStore(Store):
 
     def _write(self, graphs: Mapping[str, Graph], verb: str) -> None:
         """Small writes in one request; large ones staged, then moved in by one request (see module)."""
-        if sum(len(g) for g in graphs.values()) <= self.write_batch:
+        if sum(len(g) for g in graphs.values()) <= self.profile.write_batch:
             operations = []
             for iri, graph in graphs.items():
                 if verb == "MOVE":
@@ -428,7 +421,7 @@ class RemoteStore(Store):
         try:
             for iri, graph in graphs.items():
                 staging = staged[iri] = f"{STAGING}{uuid.uuid4().hex}"
-                for batch in batches(graph, self.write_batch):
+                for batch in batches(graph, self.profile.write_batch):
                     self._post(self.update_url, {"update": self._send(self._insert(staging, batch))}, "*/*",
                                self.query_timeout)
             moves = []
