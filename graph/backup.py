@@ -31,6 +31,7 @@ from typing import Callable
 
 from rdflib import Dataset, Graph, URIRef
 
+from graph.changes import sync_all
 from graph.settings import Settings
 from graph.store import Store, StoreError, StoreLockedError, open_store
 
@@ -147,7 +148,5 @@ def restore(settings: Settings, source: Path, *, replace: bool = False,
         content = {name: Graph() for name in present} | graphs
         progress(f"writing {sum(len(g) for g in graphs.values())} quads in {len(graphs)} graphs, in one transaction")
         store.replace_graphs(content)
-        from graph.changes import sync_all
-
         sync_all(store)  # the feeds came with the backup; this only logs what they did not know
         return Summary(store.count(), len(store.graph_names()), str(source))

@@ -75,6 +75,8 @@ def run_cli(tmp_path: Path):
 
 TOKEN = "test-token-for-writes-3f1c9a"
 TOKEN_HASH = "sha256:" + __import__("hashlib").sha256(TOKEN.encode()).hexdigest()
+#: The header that carries TOKEN, for the write routes.
+AUTH = {"Authorization": "Bearer " + TOKEN}
 
 
 @dataclass

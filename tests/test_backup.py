@@ -11,9 +11,7 @@ import requests
 from rdflib.compare import isomorphic
 
 from graph.store.oxigraph import OxigraphStore
-from tests.conftest import BASE, BIN, TOKEN, TOKEN_HASH, cli_env, start_server, stop_server
-
-AUTH = {"Authorization": "Bearer " + TOKEN}
+from tests.conftest import AUTH, BASE, BIN, TOKEN_HASH, cli_env, start_server, stop_server
 
 
 def cli(store_dir, *args, stdin: str | None = None) -> subprocess.CompletedProcess:

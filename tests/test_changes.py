@@ -17,9 +17,7 @@ from graph.harvest import Source, harvest_source
 from graph.loading import setup_store
 from graph.namespaces import AS, TSC
 from graph.writes import apply_update, delete_graph, put_graph, replace_records
-from tests.conftest import BASE, TOKEN, TOKEN_HASH, start_server, stop_server
-
-AUTH_HEADER = {"Authorization": "Bearer " + TOKEN}
+from tests.conftest import AUTH, BASE, TOKEN_HASH, start_server, stop_server
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 ACTIVITIES = """PREFIX as: <https://www.w3.org/ns/activitystreams#> PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
@@ -208,10 +206,10 @@ def test_a_write_shows_in_the_feed_at_once(feed_server):
     before = get(local).json()["totalItems"]
     iri = BASE + "id/actor/feed-http"
     update = requests.post(feed_server + "/update", data={"update": "INSERT DATA { " + actor("feed-http").serialize(format="nt") + " }"},
-                           headers=AUTH_HEADER, timeout=30)
+                           headers=AUTH, timeout=30)
     assert update.status_code == 200, update.text
     update = requests.post(feed_server + "/update", data={"update": f"DELETE WHERE {{ <{iri}> ?p ?o }}"},
-                           headers=AUTH_HEADER, timeout=30)
+                           headers=AUTH, timeout=30)
     assert update.status_code == 200, update.text
     newest = read_feed(local)[before:]
     assert [(i["type"], i["object"]["id"]) for i in newest] == [("Create", iri), ("Delete", iri)]
@@ -265,7 +263,7 @@ def test_a_node_harvests_a_partner_s_feed_increment_by_increment(feed_server, tm
         return changes.record_digests(Graph().parse(data=nt, format="nt"))
 
     def b_update(text: str) -> None:
-        answer = requests.post(feed_server + "/update", data={"update": text}, headers=AUTH_HEADER, timeout=30)
+        answer = requests.post(feed_server + "/update", data={"update": text}, headers=AUTH, timeout=30)
         assert answer.status_code == 200, answer.text
 
     source = Source("b-feed", "changes", feed_server + "/changes/local")

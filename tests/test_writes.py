@@ -29,7 +29,7 @@ from bench.peers import store_server
 from graph.settings import ROOT
 from graph.validation import read_turtle_dir
 from tests.backends import BACKENDS
-from tests.conftest import BASE, TEST_DATA, TOKEN, TOKEN_HASH, start_server, stop_server
+from tests.conftest import AUTH, BASE, TEST_DATA, TOKEN, TOKEN_HASH, start_server, stop_server
 from web.auth import WRITE_ROUTES
 
 
@@ -53,7 +53,6 @@ SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in NS.items())
 TTL_PREFIXES = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in NS.items())
 NGO = "https://w3id.org/tscgraph/vocab/actor-type/ngo"
 TARGET_24 = "https://w3id.org/tscgraph/vocab/gbf/target/24"
-AUTH = {"Authorization": "Bearer " + TOKEN}
 WRITE_TIMEOUT = 20
 _wedged: set[str] = set()
 
