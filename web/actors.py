@@ -84,18 +84,13 @@ def list_actors():
     fmt = facets.requested_format()
     selection = facets.request_selection(ACTORS)
     found = facets.answer(ACTORS, selection)
-    settings = context.settings()
     if fmt != "html":
         return facets.export_selection(found, fmt, "actors", EXPORT_COLUMNS, actor_rows, _terms, export_row)
-    start = (selection.page - 1) * settings.page_size
-    items = found.ordered[start:start + settings.page_size]
-    rows = actor_rows(items)
-    name = Namer(_terms(rows) | {v for vs in selection.chosen.values() for v in vs if isinstance(v, URIRef)})
-    panel = facets.panel(ACTORS, selection, found, name, settings.page_size)
-    cards = [export_row(i, rows[i], name) for i in items]
-    jsonld = item_list_jsonld(_("Actors"), ((c["iri"], c["name"]) for c in cards), found.total, start)
-    return render_template("actors.html", selection=selection, found=found, panel=panel, cards=cards,
-                           limit=settings.max_result_rows, jsonld=jsonld,
+    page = facets.listing_page(ACTORS, selection, found, actor_rows, _terms)
+    cards = [export_row(i, page.rows[i], page.name) for i in page.items]
+    jsonld = item_list_jsonld(_("Actors"), ((c["iri"], c["name"]) for c in cards), found.total, page.start)
+    return render_template("actors.html", selection=selection, found=found, panel=page.panel, cards=cards,
+                           limit=context.settings().max_result_rows, jsonld=jsonld,
                            link=lambda iri: href(URIRef(iri)))
 
 

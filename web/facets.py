@@ -585,6 +585,32 @@ def requested_format() -> str:
     return fmt
 
 
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a selection, ready to show."""
+
+    start: int           # the position of its first item in the selection
+    items: list
+    rows: dict           # item → its row (``rows_of(items)``)
+    name: Callable       # labels of the terms of the rows and of the chosen facet values, asked once
+    panel: "Panel"
+
+
+def listing_page(listing: Listing, selection: Selection, found: Answer, rows_of: Callable,
+                 terms_of: Callable) -> ListingPage:
+    """The page of the selection that ``selection.page`` asks for (what :func:`export_selection` is for a
+    whole export): its items, their rows, one namer for their terms and the chosen values, the facet panel."""
+    from web import context
+    from web.labels import Namer
+
+    size = context.settings().page_size
+    start = (selection.page - 1) * size
+    items = found.ordered[start:start + size]
+    rows = rows_of(items)
+    name = Namer(terms_of(rows) | {v for vs in selection.chosen.values() for v in vs if isinstance(v, URIRef)})
+    return ListingPage(start, items, rows, name, panel(listing, selection, found, name, size))
+
+
 def export_selection(found: Answer, fmt: str, filename: str, columns: Sequence[str], rows_of: Callable,
                      terms_of: Callable, export_row: Callable):
     """The selection's export: its first ``max_result_rows`` items, their rows (``rows_of``), the labels of

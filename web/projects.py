@@ -119,19 +119,15 @@ def list_projects():
     fmt = facets.requested_format()
     selection = facets.request_selection(PROJECTS)
     found = facets.answer(PROJECTS, selection)
-    settings = context.settings()
     if fmt != "html":
         return facets.export_selection(found, fmt, "projects", EXPORT_COLUMNS, project_rows, _terms, export_row)
-    start = (selection.page - 1) * settings.page_size
-    items = found.ordered[start:start + settings.page_size]
-    rows = project_rows(items)
-    name = Namer(_terms(rows) | {v for vs in selection.chosen.values() for v in vs if isinstance(v, URIRef)})
-    panel = facets.panel(PROJECTS, selection, found, name, settings.page_size)
-    cards = [dict(export_row(i, rows[i], name), start_day=_py(rows[i].get("start")), end_day=_py(rows[i].get("end")))
-             for i in items]
-    jsonld = item_list_jsonld(_("Projects"), ((c["iri"], c["title"]) for c in cards), found.total, start)
-    return render_template("projects.html", selection=selection, found=found, panel=panel, cards=cards,
-                           limit=settings.max_result_rows, jsonld=jsonld,
+    page = facets.listing_page(PROJECTS, selection, found, project_rows, _terms)
+    rows = page.rows
+    cards = [dict(export_row(i, rows[i], page.name), start_day=_py(rows[i].get("start")), end_day=_py(rows[i].get("end")))
+             for i in page.items]
+    jsonld = item_list_jsonld(_("Projects"), ((c["iri"], c["title"]) for c in cards), found.total, page.start)
+    return render_template("projects.html", selection=selection, found=found, panel=page.panel, cards=cards,
+                           limit=context.settings().max_result_rows, jsonld=jsonld,
                            link=lambda iri: href(URIRef(iri)))
 
 
