@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from rdflib import Graph
 
 from bench.peers import free_port
 from graph.settings import ROOT, Settings, load_settings
@@ -77,6 +78,27 @@ TOKEN = "test-token-for-writes-3f1c9a"
 TOKEN_HASH = "sha256:" + __import__("hashlib").sha256(TOKEN.encode()).hexdigest()
 #: The header that carries TOKEN, for the write routes.
 AUTH = {"Authorization": "Bearer " + TOKEN}
+#: What a browser asks for: the HTML page of a route.
+HTML = {"Accept": "text/html"}
+
+
+def bundled_data() -> Graph:
+    """The bundled data files as one graph, read as ``tscgraph setup`` reads them (relative IRIs against BASE):
+    what the site tests compute their expectations from, independently of the SPARQL under test."""
+    graph = Graph()
+    for path in sorted((ROOT / "data").glob("*.ttl")):
+        graph.parse(path, format="turtle", publicID=BASE)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def data() -> Graph:
+    return bundled_data()
+
+
+def get_page(url: str, **params) -> requests.Response:
+    """``url`` as a browser asks for it (HTML), with query parameters."""
+    return requests.get(url, params=params, headers=HTML, timeout=30)
 
 
 @dataclass

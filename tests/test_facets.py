@@ -23,14 +23,6 @@ ONGOING = URIRef(VOCAB + "status/ongoing")
 
 
 @pytest.fixture(scope="module")
-def data() -> Graph:
-    local = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        local.parse(path, format="turtle", publicID=BASE)
-    return local
-
-
-@pytest.fixture(scope="module")
 def store(data):
     store = OxigraphStore(None)
     store.add_graphs({BASE + "graph/ontology": read_turtle_dir(ROOT / "ontology"), BASE + "graph/local": data})

@@ -12,23 +12,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from graph.namespaces import GBF, TSC, VOCAB
-from graph.settings import ROOT
-from tests.conftest import BASE, screenshot
+from tests.conftest import BASE, get_page, screenshot
 from web.facets import fold
-
-HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    local = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        local.parse(path, format="turtle", publicID=BASE)
-    return local
-
-
-def get(url: str, **params) -> requests.Response:
-    return requests.get(url, params=params, headers=HTML, timeout=30)
 
 
 def listed(live_server: str, **params) -> set[str]:
@@ -42,7 +27,7 @@ def actors(data: Graph, test=lambda a: True) -> set[str]:
 
 
 def test_directory_lists_every_actor_by_name(live_server, data):
-    response = get(live_server + "/actors")
+    response = get_page(live_server + "/actors")
     assert response.status_code == 200 and f"{len(actors(data))} actors" in response.text
     for label in ("Type of actor", "Territory or country", "BioBridge member", "Expertise offered: GBF target"):
         assert f">{label}</h3>" in response.text
@@ -76,11 +61,11 @@ def test_export_csv(live_server, data):
 
 @pytest.mark.parametrize("params", [{"type": "wizard"}, {"biobridge": "maybe"}, {"sort": "-title"}, {"page": "-1"}])
 def test_bad_parameters_are_400(live_server, params):
-    assert get(live_server + "/actors", **params).status_code == 400
+    assert get_page(live_server + "/actors", **params).status_code == 400
 
 
 def test_actor_page_with_projects_partners_and_offers(live_server, data):
-    text = get(live_server + "/id/actor/ofb").text
+    text = get_page(live_server + "/id/actor/ofb").text
     assert "Office français de la biodiversité" in text or "French Biodiversity Agency" in text
     roles = {TSC.leadOrganisation, TSC.partner, TSC.funder}
     ofb = URIRef(BASE + "id/actor/ofb")
@@ -103,12 +88,12 @@ def listed_projects(live_server, slug):
 
 
 def test_example_actor_and_requests(live_server):
-    text = get(live_server + "/id/actor/example-pacific-ngo").text
+    text = get_page(live_server + "/id/actor/example-pacific-ngo").text
     assert 'class="example-badge"' in text and 'href="/id/request/' in text
 
 
 def test_french_actor_page(live_server):
-    text = get(live_server + "/id/actor/ofb", lang="fr").text
+    text = get_page(live_server + "/id/actor/ofb", lang="fr").text
     assert "Office français de la biodiversité" in text and "Projets partagés" in text and "Chef de file" in text
 
 

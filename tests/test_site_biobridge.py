@@ -9,9 +9,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import BASE, screenshot
+from tests.conftest import BASE, HTML, screenshot
 
-HTML = {"Accept": "text/html"}
 REQUESTS = ("wio-coral-reef-training", "pacific-invasive-species", "west-africa-data", "mayotte-mangroves",
             "andean-biosafety-lab")
 

@@ -6,27 +6,15 @@ from __future__ import annotations
 import re
 
 import requests
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from graph.namespaces import PLACE, TSC
-from graph.settings import ROOT
-from tests.conftest import BASE, screenshot
-
-
-def bundled() -> Graph:
-    g = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        g.parse(path, format="turtle", publicID=BASE)
-    return g
-
-
-def get(url: str, **params) -> requests.Response:
-    return requests.get(url, params=params, headers={"Accept": "text/html"}, timeout=30)
+from tests.conftest import BASE, bundled_data, get_page, screenshot
 
 
 def test_listing_has_every_commitment_with_its_targets_and_projects(live_server):
-    g = bundled()
+    g = bundled_data()
     listing = requests.get(live_server + "/commitments", params={"format": "json"}, timeout=30).json()
     by_iri = {c["commitment"]: c for c in listing["commitments"]}
     expected = {str(s) for c in (TSC.NationalStrategy, TSC.NationalTarget, TSC.InternationalCommitment)
@@ -35,41 +23,41 @@ def test_listing_has_every_commitment_with_its_targets_and_projects(live_server)
     for iri, c in by_iri.items():
         assert c["targets"] == sorted(str(t) for t in g.objects(URIRef(iri), TSC.contributesToTarget))
         assert c["projects"] == len(set(g.subjects(TSC.implementsCommitment, URIRef(iri))))
-    html = get(live_server + "/commitments").text
+    html = get_page(live_server + "/commitments").text
     assert 'href="/id/commitment/snb-2030"' in html
     assert 'href="/id/project/example-mayotte-mangroves"' in html  # implements the coral-reef target
 
 
 def test_territory_filter(live_server):
-    g = bundled()
+    g = bundled_data()
     reunion = requests.get(live_server + "/commitments", params={"format": "json", "territory": "RE"}, timeout=30).json()
     expected = {str(s) for s in g.subjects(DCTERMS.spatial, PLACE.RE)
                 if any((s, RDF.type, c) in g for c in (TSC.NationalTarget, TSC.InternationalCommitment))}
     shown = {c["commitment"] for c in reunion["commitments"] if c["class"] != str(TSC.NationalStrategy)}
     assert shown == expected and expected
-    html = get(live_server + "/commitments", territory="RE").text
+    html = get_page(live_server + "/commitments", territory="RE").text
     assert '<option value="RE" selected>' in html
     assert all("RE" in t.split() for t in re.findall(r'data-territories="([^"]*)"', html))
     metropolitan = requests.get(live_server + "/commitments", params={"format": "json", "territory": "metropolitan"}, timeout=30).json()
     assert BASE + "id/commitment/example-nt-restoration" in {c["commitment"] for c in metropolitan["commitments"]}
-    assert get(live_server + "/commitments", territory="XX").status_code == 400
-    assert get(live_server + "/commitments", page="0").status_code == 400
-    assert get(live_server + "/commitments", page="x").status_code == 400
+    assert get_page(live_server + "/commitments", territory="XX").status_code == 400
+    assert get_page(live_server + "/commitments", page="0").status_code == 400
+    assert get_page(live_server + "/commitments", page="x").status_code == 400
 
 
 def test_commitment_page_lists_its_projects_and_targets(live_server):
-    g = bundled()
+    g = bundled_data()
     iri = URIRef(BASE + "id/commitment/example-nt-coral-reefs")
-    html = get(live_server + "/id/commitment/example-nt-coral-reefs").text
+    html = get_page(live_server + "/id/commitment/example-nt-coral-reefs").text
     for project in g.subjects(TSC.implementsCommitment, iri):
         assert f'href="/{str(project)[len(BASE):]}"' in html
     for target in g.objects(iri, TSC.contributesToTarget):
         assert f'href="/{str(target).split("w3id.org/tscgraph/", 1)[1]}"' in html
     assert "Example: an illustrative record" in html
-    strategy = get(live_server + "/id/commitment/snb-2030").text
+    strategy = get_page(live_server + "/id/commitment/snb-2030").text
     parts = {str(s) for s in g.subjects(DCTERMS.isPartOf, URIRef(BASE + "id/commitment/snb-2030"))}
     assert all(f'href="/{p[len(BASE):]}"' in strategy for p in parts) and len(parts) == 7
-    fr = get(live_server + "/id/commitment/snb-2030", lang="fr").text
+    fr = get_page(live_server + "/id/commitment/snb-2030", lang="fr").text
     assert "Stratégie nationale biodiversité 2030 (SNB 2030)" in fr and "Cibles du Cadre mondial servies" in fr
 
 

@@ -9,34 +9,20 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-import pytest
 import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from graph.namespaces import TSC
-from graph.settings import ROOT
-from tests.conftest import BASE, screenshot
+from tests.conftest import BASE, get_page, screenshot
 
 GBF_TARGET = "https://w3id.org/tscgraph/vocab/gbf/target/"
 CBD_ARTICLE = "https://w3id.org/tscgraph/vocab/cbd/article/"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    g = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        g.parse(path, format="turtle", publicID=BASE)
-    return g
-
-
 def projects_per(data: Graph, link: URIRef) -> Counter:
     return Counter(str(o) for s, o in data.subject_objects(link) if (s, RDF.type, TSC.Project) in data)
-
-
-def get(url: str, **params) -> requests.Response:
-    return requests.get(url, params=params, headers={"Accept": "text/html"}, timeout=30)
 
 
 def svg_of(html: str, chart_id: str) -> ET.Element:
@@ -47,7 +33,7 @@ def svg_of(html: str, chart_id: str) -> ET.Element:
 
 
 def test_coverage_view_counts_and_flags_targets_without_projects(live_server, data):
-    response = get(live_server + "/gbf")
+    response = get_page(live_server + "/gbf")
     assert response.status_code == 200
     html = response.text
     expected = projects_per(data, TSC.contributesToTarget)
@@ -70,7 +56,7 @@ def test_coverage_view_counts_and_flags_targets_without_projects(live_server, da
 
 
 def test_target_page_lists_linked_records(live_server, data):
-    html = get(live_server + "/vocab/gbf/target/3").text
+    html = get_page(live_server + "/vocab/gbf/target/3").text
     projects = {str(s) for s in data.subjects(TSC.contributesToTarget, URIRef(GBF_TARGET + "3"))
                 if (s, RDF.type, TSC.Project) in data}
     shown = {BASE + h.lstrip("/") for h in re.findall(r'<li><a href="(/id/project/[^"]+)"', html)}
@@ -83,21 +69,21 @@ def test_target_page_lists_linked_records(live_server, data):
     assert "GBF-TARGET-03" in html
     assert "/projects?target=https%3A%2F%2Fw3id.org%2Ftscgraph%2Fvocab%2Fgbf%2Ftarget%2F3" in html
     assert "Example" in html  # illustrative records are marked
-    fr = get(live_server + "/vocab/gbf/target/3", lang="fr").text
+    fr = get_page(live_server + "/vocab/gbf/target/3", lang="fr").text
     assert "Conserver 30 % des terres, des eaux et des mers" in fr and "Projets" in fr
-    empty = get(live_server + "/vocab/gbf/target/16").text
+    empty = get_page(live_server + "/vocab/gbf/target/16").text
     assert "No project of this clearing-house is linked to it yet." in empty
 
 
 def test_goal_and_article_pages(live_server, data):
-    goal = get(live_server + "/vocab/gbf/goal/D")
+    goal = get_page(live_server + "/vocab/gbf/goal/D")
     assert goal.status_code == 200 and "/vocab/gbf/indicator/D.1" in goal.text
-    article = get(live_server + "/vocab/cbd/article/18").text
+    article = get_page(live_server + "/vocab/cbd/article/18").text
     expected = {str(s) for s in data.subjects(TSC.implementsArticle, URIRef(CBD_ARTICLE + "18"))
                 if (s, RDF.type, TSC.Project) in data}
     assert {BASE + h.lstrip("/") for h in re.findall(r'<li><a href="(/id/project/[^"]+)"', article)} == expected
     assert "Technical and Scientific Cooperation" in article
-    decision = get(live_server + "/vocab/cbd/decision/15-8").text
+    decision = get_page(live_server + "/vocab/cbd/decision/15-8").text
     assert 'href="/id/commitment/tsc-decision-15-8"' in decision
 
 
@@ -106,9 +92,9 @@ def test_cbd_page_counts_every_article(live_server, data):
     listing = requests.get(live_server + "/cbd", params={"format": "json"}, timeout=30).json()
     assert len(listing["articles"]) == 42
     assert {a["number"]: a["project"] for a in listing["articles"]} == {n: expected[CBD_ARTICLE + str(n)] for n in range(1, 43)}
-    svg = svg_of(get(live_server + "/cbd").text, "chart-articles")
+    svg = svg_of(get_page(live_server + "/cbd").text, "chart-articles")
     assert len(svg.findall(f".//{SVG}rect")) == sum(1 for n in range(1, 43) if expected[CBD_ARTICLE + str(n)])
-    every = svg_of(get(live_server + "/cbd", chart="all").text, "chart-articles")
+    every = svg_of(get_page(live_server + "/cbd", chart="all").text, "chart-articles")
     rects = every.findall(f".//{SVG}rect")
     assert len(rects) == 42 and sum("none" in r.get("class") for r in rects) == 42 - len(+expected)
 

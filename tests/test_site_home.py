@@ -12,17 +12,9 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF
 
 from graph.namespaces import TSC
-from graph.settings import ROOT
-from tests.conftest import BASE, screenshot
+from tests.conftest import BASE, bundled_data, screenshot
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def bundled() -> Graph:
-    g = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        g.parse(path, format="turtle", publicID=BASE)
-    return g
 
 
 def instances(g: Graph, *classes) -> int:
@@ -30,7 +22,7 @@ def instances(g: Graph, *classes) -> int:
 
 
 def test_figures_are_the_counts_of_the_data(live_server):
-    g = bundled()
+    g = bundled_data()
     html = requests.get(live_server + "/", headers={"Accept": "text/html"}, timeout=30).text
     figures = {k: v for k, v in re.findall(r'<strong data-figure="(\w+)">([^<]+)</strong>', html)}
     covered = {o for s, o in g.subject_objects(TSC.contributesToTarget) if (s, RDF.type, TSC.Project) in g}

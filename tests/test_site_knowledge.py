@@ -9,9 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
-
-HTML = {"Accept": "text/html"}
+from tests.conftest import HTML, screenshot
 
 
 def get_json(live_server: str, path: str, **params) -> dict:

@@ -11,22 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from graph.namespaces import GBF, TSC, VOCAB
-from graph.settings import ROOT
-from tests.conftest import BASE, screenshot
-
-HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    local = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        local.parse(path, format="turtle", publicID=BASE)
-    return local
-
-
-def get(url: str, **params) -> requests.Response:
-    return requests.get(url, params=params, headers=HTML, timeout=30)
+from tests.conftest import BASE, get_page, screenshot
 
 
 def export(live_server: str, fmt: str, **params) -> requests.Response:
@@ -44,7 +29,7 @@ def projects(data: Graph, test=lambda p: True) -> set[str]:
 
 
 def test_projects_page_lists_every_project_with_facets(live_server, data):
-    response = get(live_server + "/projects")
+    response = get_page(live_server + "/projects")
     assert response.status_code == 200 and "text/html" in response.headers["Content-Type"]
     assert f"{len(projects(data))} projects" in response.text
     for label in ("GBF target", "CBD article", "Territory or country", "Modality", "Funder", "Status", "Year"):
@@ -57,7 +42,7 @@ def test_target_facet_gives_exactly_the_projects_of_that_target(live_server, dat
     expected = projects(data, lambda p: (p, TSC.contributesToTarget, GBF["target/3"]) in data)
     assert listed(live_server, target="3") == expected and len(expected) == 2
     assert listed(live_server, target=GBF + "target/3") == expected  # the full IRI works too
-    page = get(live_server + "/projects", target="3")
+    page = get_page(live_server + "/projects", target="3")
     assert page.text.count('class="card"') == len(expected)
     assert 'class="chip"' in page.text and "Clear all" in page.text
 
@@ -96,15 +81,15 @@ def test_pagination_boundary(tmp_path_factory):
 
     server = start_server(tmp_path_factory.mktemp("paged"), page_size="7")
     try:
-        first = get(server.url + "/projects")
+        first = get_page(server.url + "/projects")
         assert first.text.count('class="card"') == 7 and "Page 1 of 3" in first.text and 'rel="next"' in first.text
-        last = get(server.url + "/projects", page="3")
+        last = get_page(server.url + "/projects", page="3")
         assert last.text.count('class="card"') == 1 and 'rel="next"' not in last.text and 'rel="prev"' in last.text
-        assert get(server.url + "/projects", page="4").status_code == 400
+        assert get_page(server.url + "/projects", page="4").status_code == 400
         everything = [i["iri"] for i in requests.get(server.url + "/projects?format=json", timeout=30).json()["items"]]
         pages = []
         for n in (1, 2, 3):
-            text = get(server.url + "/projects", page=str(n)).text
+            text = get_page(server.url + "/projects", page=str(n)).text
             pages += [iri for iri in everything if f'href="{iri[len(BASE) - 1:]}"' in text]
         assert sorted(pages) == sorted(everything) and len(everything) == 15
     finally:
@@ -126,7 +111,7 @@ def test_csv_and_json_exports_hold_the_whole_selection(live_server, data):
     assert biodiversa["lead"] == BASE + "id/actor/ofb" and biodiversa["start"] == "2021-10-01"
     assert biodiversa["budget"] == "800000000.0" and biodiversa["currency"] == "EUR"
     assert GBF + "target/3" in biodiversa["targets"].split()
-    page = get(live_server + "/projects", target="21").text
+    page = get_page(live_server + "/projects", target="21").text
     assert 'href="/projects?target=21&amp;format=csv"' in page and 'href="/projects?target=21&amp;format=json"' in page
 
 
@@ -142,19 +127,19 @@ def test_export_says_when_it_is_cut(endpoint):
     ({"flavour": "x"}, "unknown parameter"),
 ])
 def test_bad_parameters_are_400_with_a_message(live_server, params, message):
-    response = get(live_server + "/projects", **params)
+    response = get_page(live_server + "/projects", **params)
     assert response.status_code == 400 and message in response.text
 
 
 def test_french_labels(live_server):
-    page = get(live_server + "/projects", lang="fr", target="3").text
+    page = get_page(live_server + "/projects", lang="fr", target="3").text
     assert "Conserver 30 % des terres, des eaux et des mers" in page
     assert ">Statut</h3>" in page and "Affiner" in page and "projets" in page
     assert "Partenariat" in page or "partenariat" in page  # Biodiversa+'s French title
 
 
 def test_project_page(live_server, data):
-    response = get(live_server + "/id/project/example-wio-coral-reef-training")
+    response = get_page(live_server + "/id/project/example-wio-coral-reef-training")
     assert response.status_code == 200
     text = response.text
     assert "Example: coral reef monitoring training" in text and 'class="example-badge"' in text
@@ -162,9 +147,9 @@ def test_project_page(live_server, data):
                  "/id/commitment/example-nt-coral-reefs"):
         assert f'href="{path}"' in text, path
     assert "€450,000.00" in text and "March 1, 2024" in text
-    real = get(live_server + "/id/project/biodiversa-plus").text
+    real = get_page(live_server + "/id/project/biodiversa-plus").text
     assert 'class="example-badge"' not in real and "https://professionnels.ofb.fr/" in real
-    french = get(live_server + "/id/project/biodiversa-plus", lang="fr").text
+    french = get_page(live_server + "/id/project/biodiversa-plus", lang="fr").text
     assert "Biodiversa+, le partenariat européen pour la biodiversité" in french and "1 octobre 2021" in french
 
 
