@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -94,6 +95,16 @@ def bundled_data() -> Graph:
 @pytest.fixture(scope="module")
 def data() -> Graph:
     return bundled_data()
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's form carries (every form has one: web/security.py)."""
+    found = CSRF.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
 
 
 def get_page(url: str, **params) -> requests.Response:

@@ -16,10 +16,10 @@ from rdflib import Literal, URIRef
 from werkzeug.security import generate_password_hash
 
 from graph import duplicates
-from tests.conftest import BASE, TOKEN, TOKEN_HASH, start_server, stop_server
+from tests.conftest import BASE, TOKEN, TOKEN_HASH, csrf_of, start_server, stop_server
+from tests.test_moderation import sign_in
 
 PASSWORD = "an editor's long password for duplicates"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HARVEST = BASE + "graph/harvest/partner"
 OFB = BASE + "id/actor/ofb"
 MNHN = BASE + "id/actor/mnhn"
@@ -94,21 +94,6 @@ def server(tmp_path_factory):
     stop_server(started)
 
 
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
-
-
-def sign_in(url: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(f"{url}/editor/login", timeout=30)
-    answer = browser.post(f"{url}/editor/login", data={"csrf_token": csrf_of(form.text), "login": "alice",
-                                                       "password": PASSWORD}, allow_redirects=False, timeout=30)
-    assert answer.status_code == 303, answer.text
-    return browser
-
-
 def proposals(browser: requests.Session, url: str) -> tuple[str, dict[tuple[str, str], list[str]]]:
     page = browser.get(f"{url}/moderation/duplicates", timeout=60)
     assert page.status_code == 200
@@ -132,7 +117,7 @@ def test_anonymous_and_forged_requests_are_refused(server):
     posted = requests.post(f"{server.url}/moderation/duplicates/confirm", data={"a": OFB, "b": PARTNER_OFB},
                            allow_redirects=False, timeout=30)
     assert posted.status_code == 403
-    browser = sign_in(server.url)
+    browser = sign_in(server.url, password=PASSWORD)
     no_token = browser.post(f"{server.url}/moderation/duplicates/confirm", data={"a": OFB, "b": PARTNER_OFB},
                             allow_redirects=False, timeout=30)
     assert no_token.status_code == 400
@@ -146,7 +131,7 @@ def test_anonymous_and_forged_requests_are_refused(server):
 
 
 def test_proposed_confirmed_and_dismissed(server):
-    browser = sign_in(server.url)
+    browser = sign_in(server.url, password=PASSWORD)
     html, found = proposals(browser, server.url)
     assert set(found[(OFB, PARTNER_OFB)]) == {"website", "name"}  # the local record first, the best reason first
     assert found[(MNHN, PARTNER_MNHN)] == ["name"]
@@ -177,6 +162,6 @@ def test_proposed_confirmed_and_dismissed(server):
 
 
 def test_french_page(server):
-    browser = sign_in(server.url)
+    browser = sign_in(server.url, password=PASSWORD)
     page = browser.get(f"{server.url}/moderation/duplicates", params={"lang": "fr"}, timeout=60)
     assert page.status_code == 200 and "Doublons probables" in page.text

@@ -18,7 +18,7 @@ from rdflib.namespace import SH
 
 from graph.settings import ROOT
 from graph.store.oxigraph import OxigraphStore
-from tests.conftest import screenshot, start_server, stop_server
+from tests.conftest import csrf_of, screenshot, start_server, stop_server
 
 TARGET_3 = "https://w3id.org/tscgraph/vocab/gbf/target/3"
 OFB = "https://chm.example.org/id/actor/ofb"
@@ -42,7 +42,7 @@ def session_and_token(url: str, path: str = "/submit/project") -> tuple[requests
     s = requests.Session()
     page = s.get(url + path, timeout=30)
     assert page.status_code == 200
-    return s, re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return s, csrf_of(page.text)
 
 
 def project(title: str, **changes) -> dict:

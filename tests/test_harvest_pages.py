@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.conftest import TEST_DATA, screenshot, start_server, stop_server
+from tests.conftest import TEST_DATA, csrf_of, screenshot, start_server, stop_server
 
 DATA = TEST_DATA / "harvest"
 UNTITLED = "https://partner.example.org/id/project/example-untitled"
@@ -59,7 +58,7 @@ def harvesting(tmp_path_factory, partner):
 def token(session: requests.Session, url: str) -> str:
     page = session.get(url, timeout=30)
     assert page.status_code == 200
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return csrf_of(page.text)
 
 
 def wait_for_run(url: str, name: str, runs: int = 1) -> dict:

@@ -20,12 +20,11 @@ import requests
 from werkzeug.security import generate_password_hash
 
 from graph.settings import ROOT
-from tests.conftest import BIN, cli_env, start_server, stop_server
+from tests.conftest import BIN, cli_env, csrf_of, start_server, stop_server
 
 PASSWORD = "alice's long test password"
 BOB_PASSWORD = "bob types another one 42"
 LEAD = "https://chm.example.org/id/actor/ofb"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +45,6 @@ def server(tmp_path_factory, bob_entry):
     started = start_server(tmp_path_factory.mktemp("moderation"), rate_limit="1000", editors=f"{alice},{bob_entry}")
     yield started
     stop_server(started)
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
 
 
 def sign_in(url: str, login: str = "alice", password: str = PASSWORD, next_path: str = "/moderation") -> requests.Session:

@@ -13,7 +13,7 @@ import requests
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS, SH
 
-from tests.conftest import TESTS, start_server, stop_server
+from tests.conftest import TESTS, csrf_of, start_server, stop_server
 
 SHAPES = TESTS / "shapes"
 VALID = SHAPES / "ProjectShape-valid-01.ttl"
@@ -160,7 +160,7 @@ def test_the_page_validates_pasted_data(server):
     session = requests.Session()
     page = session.get(server + "/validate", timeout=30)
     assert page.status_code == 200 and 'name="csrf_token"' in page.text
-    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    token = csrf_of(page.text)
     r = session.post(server + "/validate", data={"csrf_token": token, "data": INVALID.read_text(), "shapes": "project"},
                      timeout=60)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
