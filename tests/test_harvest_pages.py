@@ -9,7 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.conftest import TEST_DATA, csrf_of, screenshot, start_server, stop_server
+from werkzeug.security import generate_password_hash
+
+from tests.conftest import AUTH, TEST_DATA, TOKEN_HASH, csrf_of, screenshot, start_server, stop_server
+from tests.test_moderation import PASSWORD, sign_in
 
 DATA = TEST_DATA / "harvest"
 UNTITLED = "https://partner.example.org/id/project/example-untitled"
@@ -50,7 +53,8 @@ def harvesting(tmp_path_factory, partner):
         f'[[source]]\nname = "good"\nkind = "rdf"\nurl = "{DATA / "good.ttl"}"\nschedule = "24h"\n\n'
         f'[[source]]\nname = "violating"\nkind = "rdf"\nurl = "{DATA / "with-violation.ttl"}"\n\n'
         f'[[source]]\nname = "held"\nkind = "rdf"\nurl = "{partner}/held.ttl"\n', encoding="utf-8")
-    server = start_server(tmp, harvest_sources=str(sources), rate_limit="1000", query_workers="1")
+    server = start_server(tmp, harvest_sources=str(sources), rate_limit="1000", query_workers="1",
+                          update_tokens=TOKEN_HASH, editors="alice:" + generate_password_hash(PASSWORD))
     yield server.url
     stop_server(server)
 
@@ -72,6 +76,7 @@ def wait_for_run(url: str, name: str, runs: int = 1) -> dict:
 
 
 def check(session: requests.Session, url: str, name: str, **headers) -> requests.Response:
+    """The page's form, sent by a signed-in editor's ``session``."""
     return session.post(f"{url}/harvest/{name}/check", data={"csrf_token": token(session, f"{url}/harvest/{name}")},
                         headers=headers, allow_redirects=False, timeout=30)
 
@@ -89,12 +94,13 @@ def test_no_sources_file_is_an_explained_empty_page(tmp_path):
 
 
 def test_check_runs_the_harvest_and_shows_runs_and_quarantine(harvesting):
-    session = requests.Session()
+    session = sign_in(harvesting, next_path="/harvest")
     listing = requests.get(harvesting + "/harvest?format=json", timeout=30).json()
     assert [s["name"] for s in listing["sources"]] == ["good", "violating", "held"]
     assert listing["sources"][0]["schedule"] == "24h" and listing["sources"][0]["runs"] == []
 
-    answer = check(session, harvesting, "good", Accept="application/json")
+    answer = requests.post(harvesting + "/harvest/good/check", headers={**AUTH, "Accept": "application/json"},
+                           timeout=30)  # a partner's client, with a write token: no session, no form
     assert answer.status_code == 202 and answer.headers["Location"] == "/harvest/good"
     good = wait_for_run(harvesting, "good")
     run = good["runs"][0]
@@ -119,8 +125,9 @@ def test_check_runs_the_harvest_and_shows_runs_and_quarantine(harvesting):
 
     page = requests.get(harvesting + "/harvest/violating", timeout=30).text
     assert UNTITLED in page and "The project has no title." in page and "How to fix it:" in page
-    overview = requests.get(harvesting + "/harvest", timeout=30)
+    overview = session.get(harvesting + "/harvest", timeout=30)
     assert overview.status_code == 200 and "Check violating now" in overview.text
+    assert "Check violating now" not in requests.get(harvesting + "/harvest", timeout=30).text  # anonymous
     summary = {s["name"]: s for s in requests.get(harvesting + "/harvest?format=json", timeout=30).json()["sources"]}
     assert summary["violating"]["quarantined"] == 1 and len(summary["violating"]["runs"]) == 2
     # the quarantine stays private for SPARQL
@@ -130,7 +137,7 @@ def test_check_runs_the_harvest_and_shows_runs_and_quarantine(harvesting):
 
 
 def test_french_page(harvesting):
-    session = requests.Session()
+    session = sign_in(harvesting, next_path="/harvest")
     if not requests.get(harvesting + "/harvest/violating?format=json", timeout=30).json()["runs"]:
         check(session, harvesting, "violating")
         wait_for_run(harvesting, "violating")
@@ -142,16 +149,19 @@ def test_french_page(harvesting):
 
 
 def test_refusals(harvesting):
-    session = requests.Session()
     assert requests.get(harvesting + "/harvest/nope", timeout=30).status_code == 404
     assert requests.get(harvesting + "/harvest/nope?format=json", timeout=30).status_code == 404
-    token(session, harvesting + "/harvest")
+    refused = requests.post(harvesting + "/harvest/good/check", data={}, timeout=30)  # anonymous: no form either
+    assert refused.status_code == 401 and "signed-in editor" in refused.text
+    wrong = requests.post(harvesting + "/harvest/good/check", headers={"Authorization": "Bearer nope"}, timeout=30)
+    assert wrong.status_code == 401 and 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
+    session = sign_in(harvesting, next_path="/harvest")
     assert session.post(harvesting + "/harvest/good/check", data={}, timeout=30).status_code == 400
     assert session.post(harvesting + "/harvest/nope/check", data={}, timeout=30).status_code == 404
 
 
 def test_second_check_while_running_is_409(harvesting):
-    session = requests.Session()
+    session = sign_in(harvesting, next_path="/harvest")
     release.clear()
     try:
         assert check(session, harvesting, "held", Accept="application/json").status_code == 202
@@ -168,7 +178,11 @@ def test_second_check_while_running_is_409(harvesting):
 
 
 def test_page_in_a_browser(harvesting, page):
-    page.goto(harvesting + "/harvest")
+    page.goto(harvesting + "/editor/login?next=/harvest")
+    page.get_by_label("Login").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/harvest")
     section = page.locator("#source-good")
     before = section.locator("tr.run").count()
     section.get_by_role("button", name="Check good now").click()

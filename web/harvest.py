@@ -39,10 +39,11 @@ from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 from graph import harvest as harvester
 from graph.reports import judged_records, owner_map
 from graph.validation import ValidationReport, report_from_graph
-from web import context
+from web import context, editors
+from web.auth import check_write_access, refuse_anonymous, sends_token
 from web.i18n import gettext as _
 from web.labels import pick_text
-from web.security import check_form, rate_limited
+from web.security import check_form
 from web.validation import report_dict, result_rows
 
 bp = Blueprint("harvest", __name__)
@@ -216,7 +217,7 @@ def overview():
     if wants_json():
         return no_store(json_response({"configured": bool(found), "error": problem, "sources": listed}))
     return no_store(Response(render_template("harvest.html", sources=listed, problem=problem,
-                                             outcomes=outcome_labels())))
+                                             outcomes=outcome_labels(), editor=editors.current_editor())))
 
 
 @bp.get("/harvest/<name>")
@@ -228,14 +229,22 @@ def source_page(name: str):
         data["quarantine"] = [{"iri": h["iri"], "title": h["title"], **report_dict(h["report"])} for h in held]
         return no_store(json_response(data))
     return no_store(Response(render_template("harvest_source.html", source=data, held=held,
-                                             outcomes=outcome_labels(), notices=get_flashed_messages())))
+                                             outcomes=outcome_labels(), notices=get_flashed_messages(),
+                                             editor=editors.current_editor())))
 
 
 @bp.post("/harvest/<name>/check")
-@rate_limited
 def check(name: str):
+    """Harvest ``name`` now: for a client with a write token, or a signed-in editor (the page's form)."""
     source = source_named(name)
-    check_form()
+    if sends_token():
+        refused = check_write_access()
+        if refused is not None:
+            return refused
+    elif editors.current_editor() is None:
+        return refuse_anonymous(_("Only a signed-in editor, or a client with a write token, may start a harvest."))
+    else:
+        check_form()
     page = f"/harvest/{name}"
     browser = not wants_json()
     if not checks().start(name):

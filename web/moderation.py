@@ -98,6 +98,7 @@ def login():
 
 
 @bp.route("/editor/logout", methods=["POST"])
+@rate_limited
 def logout():
     check_form()
     editors.sign_out()
