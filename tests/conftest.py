@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -137,6 +138,7 @@ def start_server(tmp: Path, **settings: str) -> Server:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: kill_server reaches gunicorn's workers too
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -152,6 +154,21 @@ def start_server(tmp: Path, **settings: str) -> Server:
             raise RuntimeError("server did not start:\n" + log_path.read_text())
         time.sleep(0.2)
     return Server(url, proc, tmp / "store", log_path, log)
+
+
+def kill_server(server: Server) -> None:
+    """SIGKILL the server's whole process group (gunicorn, its workers, their query workers), as a crash would."""
+    os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait(timeout=15)
+    deadline = time.monotonic() + 15
+    while True:  # bounded: every process of the group gone (the store's lock is theirs until then)
+        try:
+            os.killpg(server.process.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the server's processes outlived SIGKILL"
+        time.sleep(0.05)
+    server.log_file.close()  # type: ignore[attr-defined]
 
 
 def stop_server(server: Server) -> None:

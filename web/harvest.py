@@ -178,8 +178,12 @@ def quarantine(name: str) -> list[dict]:
     return held
 
 
-def source_dict(source: harvester.Source, runs: list[dict]) -> dict:
+def source_dict(source: harvester.Source, limit: int) -> dict:
+    """The source with its last ``limit`` runs. Whether a harvest runs is read *before* the runs: a harvest frees its
+    source only after its run is written, so an answer that says "not running" lists that run (read the other way
+    round, a harvest ending between the two reads showed as ended without its run — seen under load)."""
     since = checks().since(source.name)
+    runs = runs_of(source.name, limit)
     return {"name": source.name, "kind": source.kind, "url": source.url, "schedule": source.schedule,
             "lang": source.lang, "page": f"/harvest/{source.name}", "running": since is not None,
             "running_since": since.isoformat() if since else None,
@@ -213,7 +217,7 @@ def no_store(response: Response) -> Response:
 @bp.get("/harvest")
 def overview():
     found, problem = sources()
-    listed = [source_dict(s, runs_of(s.name, OVERVIEW_RUNS)) for s in found]
+    listed = [source_dict(s, OVERVIEW_RUNS) for s in found]
     if wants_json():
         return no_store(json_response({"configured": bool(found), "error": problem, "sources": listed}))
     return no_store(Response(render_template("harvest.html", sources=listed, problem=problem,
@@ -223,7 +227,7 @@ def overview():
 @bp.get("/harvest/<name>")
 def source_page(name: str):
     source = source_named(name)
-    data = source_dict(source, runs_of(name, HISTORY_RUNS))
+    data = source_dict(source, HISTORY_RUNS)
     held = quarantine(name)
     if wants_json():
         data["quarantine"] = [{"iri": h["iri"], "title": h["title"], **report_dict(h["report"])} for h in held]
@@ -237,7 +241,8 @@ def source_page(name: str):
 def check(name: str):
     """Harvest ``name`` now: for a client with a write token, or a signed-in editor (the page's form)."""
     source = source_named(name)
-    if sends_token():
+    client = sends_token()  # a program, answered in JSON; else the page's form, answered with a redirect
+    if client:
         refused = check_write_access()
         if refused is not None:
             return refused
@@ -246,7 +251,7 @@ def check(name: str):
     else:
         check_form()
     page = f"/harvest/{name}"
-    browser = not wants_json()
+    browser = not client and not wants_json()
     if not checks().start(name):
         message = _("A harvest of %(name)s is already running; its run will show on this page when it ends.", name=name)
         if browser:
