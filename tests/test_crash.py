@@ -111,24 +111,30 @@ def assert_some_kill_cut_a_write(statuses: list[int | None]) -> None:
     assert None in statuses, statuses
 
 
+def replace_while_killed(node: Node, write: Callable[[str], Callable[[str], requests.Response]], graph: str,
+                         first: str, second: str) -> None:
+    """Write ``first`` then ``second`` uncut (their sizes, and the time of one), then write the other one of
+    the two each time the server is killed: the graph must hold one of them, whole."""
+    timed(lambda: write(first)(node.url))
+    sizes = {first: count(node.url, graph)}
+    took = timed(lambda: write(second)(node.url))
+    sizes[second] = count(node.url, graph)
+    assert 0 < sizes[first] < sizes[second]
+    statuses, state = [], second
+    for fraction in KILL_AT:
+        statuses.append(node.crash_during(write(first if state == second else second), took * fraction))
+        found = count(node.url, graph)
+        assert found in sizes.values(), (fraction, found, sizes)
+        state = first if found == sizes[first] else second
+    assert_some_kill_cut_a_write(statuses)
+
+
 def test_bulk_load_killed_leaves_the_old_graph_or_the_new_one(node, datasets):
     def put(name: str) -> Callable[[str], requests.Response]:
         return lambda url: requests.put(url + "/data", params={"graph": BULK}, data=datasets[name],
                                         headers={**AUTH, "Content-Type": "application/n-triples"}, timeout=120)
 
-    timed(lambda: put("small")(node.url))
-    small = count(node.url, BULK)
-    took = timed(lambda: put("large")(node.url))
-    large = count(node.url, BULK)
-    assert small < large
-    statuses, state = [], "large"
-    for fraction in KILL_AT:
-        other = "small" if state == "large" else "large"
-        statuses.append(node.crash_during(put(other), took * fraction))
-        found = count(node.url, BULK)
-        assert found in (small, large), (fraction, found, small, large)
-        state = "small" if found == small else "large"
-    assert_some_kill_cut_a_write(statuses)
+    replace_while_killed(node, put, BULK, "small", "large")
 
 
 def test_harvest_killed_leaves_the_previous_harvest_or_the_new_one(node, datasets, tmp_path):
@@ -150,19 +156,7 @@ def test_harvest_killed_leaves_the_previous_harvest_or_the_new_one(node, dataset
             return answer
         return send
 
-    timed(lambda: harvest("partner-a")(node.url))
-    a = count(node.url, HARVESTED)
-    took = timed(lambda: harvest("partner-b")(node.url))
-    b = count(node.url, HARVESTED)
-    assert 0 < a < b
-    statuses, state = [], "partner-b"
-    for fraction in KILL_AT:
-        other = "partner-a" if state == "partner-b" else "partner-b"
-        statuses.append(node.crash_during(harvest(other), took * fraction))
-        found = count(node.url, HARVESTED)
-        assert found in (a, b), (fraction, found, a, b)
-        state = "partner-a" if found == a else "partner-b"
-    assert_some_kill_cut_a_write(statuses)
+    replace_while_killed(node, harvest, HARVESTED, "partner-a", "partner-b")
 
 
 def test_approval_killed_publishes_the_record_and_its_status_together_or_neither(node):
