@@ -19,6 +19,7 @@ import pytest
 import requests
 from werkzeug.security import generate_password_hash
 
+from graph.settings import ROOT
 from server import create_app
 from tests.conftest import AUTH, BASE, TEST_DATA, TOKEN_HASH, csrf_of, make_settings, start_server, stop_server
 from tests.test_duplicates import HARVEST, MNHN, OFB, PARTNER_DATA, PARTNER_MNHN, PARTNER_OFB
@@ -276,3 +277,9 @@ def test_validating_writes_nothing(server):
                          headers={"Content-Type": TTL}, timeout=30)
     assert sent.status_code == 200, sent.text
     assert not ask(server, f"ASK {{ ?s <{BASE}p> \"open walk\" }}")
+
+
+def test_the_security_page_lists_every_route_with_its_access():
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    for route in WRITE_ROUTES:
+        assert f"| `{route.method} {route.rule}` | {route.access.value} |" in page, route_id(route)

@@ -44,7 +44,7 @@ WRITE_ROUTES: tuple[WriteRoute, ...] = (
     WriteRoute("POST", "/harvest/<name>/check", Access.TOKEN_OR_EDITOR, "harvest a source now"),
     WriteRoute("POST", "/moderation/<submission_id>/approve", Access.EDITOR, "publish a submission"),
     WriteRoute("POST", "/moderation/<submission_id>/reject", Access.EDITOR, "reject a submission"),
-    WriteRoute("POST", "/moderation/duplicates/confirm", Access.EDITOR, "merge two records found alike"),
+    WriteRoute("POST", "/moderation/duplicates/confirm", Access.EDITOR, "link two records found alike (owl:sameAs)"),
     WriteRoute("POST", "/moderation/duplicates/dismiss", Access.EDITOR, "keep two records found alike apart"),
     WriteRoute("POST", "/submit/<kind>", Access.ANYONE, "send a record for moderation (a private pending graph)"),
     WriteRoute("POST", "/submissions", Access.ANYONE, "send RDF for moderation (a private pending graph)"),
