@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install setup serve test bench bench-full clean
+.PHONY: install setup serve test bench bench-full load clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tscgraph needs Python 3.11 or later"'
@@ -29,6 +29,9 @@ bench: install     ## quick benchmarks (10k and 100k triples, peers and store ba
 
 bench-full: install  ## full benchmarks (adds 1M triples) -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --full
+
+load: install      ## load test: mixed reads at 8, 32 and 64 clients, 60 s each, while a harvest and submissions write; zero 5xx, zero lost writes (~5 min) -> docs/load.md
+	$(BIN)/python -m bench.load --clients 8 32 64 --duration 60
 
 clean:             ## remove the virtual environment and the default store
 	rm -rf $(VENV) .venv-peers var

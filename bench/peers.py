@@ -51,7 +51,8 @@ START_TIMEOUT_S = 180.0
 # ------------------------------------------------------------------ installing what is needed
 
 
-def _run(cmd: list[str], *, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_command(cmd: list[str], *, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``cmd`` to the end; raise with the tail of its output if it fails: a failed install or setup stops it all."""
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -67,8 +68,8 @@ def ensure_wrk() -> str | None:
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
-        _run(["apt-get", "update", "-qq"], env=env)
-        _run(["apt-get", "install", "-y", "-qq", "wrk"], env=env)
+        run_command(["apt-get", "update", "-qq"], env=env)
+        run_command(["apt-get", "install", "-y", "-qq", "wrk"], env=env)
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"bench: cannot install wrk ({exc}); using the Python load generator", file=sys.stderr)
         return None
@@ -83,12 +84,12 @@ def ensure_peers() -> Path:
     """Create ``.venv-peers`` and install the peers in it, unless they are already there (idempotent)."""
     python = peer_bin("python")
     if not python.exists():
-        _run([shutil.which("python3") or sys.executable, "-m", "venv", PEERS_VENV])
+        run_command([shutil.which("python3") or sys.executable, "-m", "venv", PEERS_VENV])
     ready = peer_bin("oxigraph").exists() and peer_bin("rdflib-endpoint").exists() and subprocess.run(
         [str(python), "-c", "import rdflib_endpoint, uvicorn"], capture_output=True, timeout=120
     ).returncode == 0
     if not ready:
-        _run([python, "-m", "pip", "install", "-q", *PEER_PACKAGES])
+        run_command([python, "-m", "pip", "install", "-q", *PEER_PACKAGES])
     return PEERS_VENV
 
 
@@ -99,7 +100,7 @@ def peer_versions() -> dict[str, str]:
         "for p in ('oxigraph', 'rdflib-endpoint', 'rdflib', 'uvicorn', 'fastapi'):\n"
         "    print(p, m.version(p))\n"
     )
-    out = _run([peer_bin("python"), "-c", code], timeout=60).stdout
+    out = run_command([peer_bin("python"), "-c", code], timeout=60).stdout
     return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
 
@@ -194,19 +195,19 @@ def _http_ok(url: str, headers: dict | None = None, timeout: float = 5) -> bool:
         return False
 
 
-def _wait_ready(server: Server, probe: str, headers: dict | None = None, timeout_s: float = START_TIMEOUT_S) -> None:
+def wait_ready(server: Server, probe: str, headers: dict | None = None, timeout_s: float = START_TIMEOUT_S) -> None:
     """Poll ``probe`` until it answers 2xx; bounded in time; fails if the process dies."""
     deadline = time.monotonic() + timeout_s
     while True:
         if _http_ok(probe, headers):
             return
         if server.process.poll() is not None or time.monotonic() > deadline:
-            _stop(server)
+            terminate_server(server)
             raise RuntimeError(f"{server.name} did not start:\n{server.log()[-4000:]}")
         time.sleep(0.2)
 
 
-def _stop(server: Server) -> None:
+def terminate_server(server: Server) -> None:
     """SIGTERM the server, then SIGKILL it and any of its descendants still alive (by pid, checked)."""
     proc = server.process
     family = [(p, _cmdline(p)) for p in process_tree(proc.pid)] if proc.poll() is None else []
@@ -226,8 +227,9 @@ def _stop(server: Server) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _start(name: str, cmd: list, log_path: Path, url: str, base: str, env: dict | None = None,
-           commands: list[str] | None = None) -> Server:
+def spawn_server(name: str, cmd: list, log_path: Path, url: str, base: str, env: dict | None = None,
+                 commands: list[str] | None = None) -> Server:
+    """Start ``cmd`` in the background (output to ``log_path``) and return at once; :func:`wait_ready` follows."""
     log = open(log_path, "w")
     try:
         proc = subprocess.Popen([str(c) for c in cmd], stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -283,21 +285,21 @@ def ours(data_file: Path, workdir: Path | None = None, *, query_workers: int = 3
     # ontology and leaves the now non-empty local graph alone (no bundled data mixed in).
     load = [tscgraph, "load", "--no-validate", "--graph", LOCAL_GRAPH, data_file]
     setup = [tscgraph, "setup"]
-    _run(load, env=env, timeout=1800)
-    _run(setup, env=env, timeout=600)
+    run_command(load, env=env, timeout=1800)
+    run_command(setup, env=env, timeout=600)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     prefix = " ".join(f"TSCGRAPH_{k}={v}" for k, v in settings.items())
-    server = _start("ours", [tscgraph, "serve", "--host", "127.0.0.1", "--port", port], work / "server.log",
-                    base + "/sparql", base, env=env,
-                    commands=[f"{prefix} {_shell(load)}", f"{prefix} {_shell(setup)}"])
+    server = spawn_server("ours", [tscgraph, "serve", "--host", "127.0.0.1", "--port", port], work / "server.log",
+                          base + "/sparql", base, env=env,
+                          commands=[f"{prefix} {_shell(load)}", f"{prefix} {_shell(setup)}"])
     server.commands[-1] = f"{prefix} {server.commands[-1]}"
-    _wait_ready(server, base + "/health")
-    _wait_ready(server, base + "/sparql?" + _ASK, _JSON)  # the query workers are up
+    wait_ready(server, base + "/health")
+    wait_ready(server, base + "/sparql?" + _ASK, _JSON)  # the query workers are up
     try:
         yield server
     finally:
-        _stop(server)
+        terminate_server(server)
 
 
 @contextlib.contextmanager
@@ -310,12 +312,12 @@ def oxigraph_store_server(work: Path) -> Iterator[tuple[str, str, int]]:
     base = f"http://127.0.0.1:{port}"
     cmd = [peer_bin("oxigraph"), "serve", "--location", work / "db", "--bind", f"127.0.0.1:{port}",
            "--union-default-graph"]
-    server = _start("oxigraph-store", cmd, work / "server.log", base + "/query", base)
+    server = spawn_server("oxigraph-store", cmd, work / "server.log", base + "/query", base)
     try:
-        _wait_ready(server, base + "/query?" + _ASK, _JSON)
+        wait_ready(server, base + "/query?" + _ASK, _JSON)
         yield base + "/query", base + "/update", server.process.pid
     finally:
-        _stop(server)
+        terminate_server(server)
 
 
 @dataclass(frozen=True)
@@ -362,14 +364,14 @@ def oxigraph_server(data_file: Path, workdir: Path | None = None, *, in_memory: 
     commands: list[str] = []
     if in_memory:
         cmd = [oxigraph, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-        server = _start("oxigraph-mem", cmd, work / "server.log", base + "/query", base)
-        _wait_ready(server, base + "/query?" + _ASK, _JSON)
+        server = spawn_server("oxigraph-mem", cmd, work / "server.log", base + "/query", base)
+        wait_ready(server, base + "/query?" + _ASK, _JSON)
         try:
-            _post_file(base + "/store", data_file, None if _is_dataset(data_file) else LOCAL_GRAPH)
+            post_file(base + "/store", data_file, None if _is_dataset(data_file) else LOCAL_GRAPH)
             for path in ONTOLOGY_FILES:
-                _post_file(base + "/store", path, ONTOLOGY_GRAPH)
+                post_file(base + "/store", path, ONTOLOGY_GRAPH)
         except Exception:
-            _stop(server)
+            terminate_server(server)
             raise
         server.commands.append(f"POST {base}/store?graph=<local> DATA; POST {base}/store?graph=<ontology> ontology/*.ttl")
     else:
@@ -380,23 +382,24 @@ def oxigraph_server(data_file: Path, workdir: Path | None = None, *, in_memory: 
         onto_load = [oxigraph, "load", "--location", location, "--base", BASE, "--graph", ONTOLOGY_GRAPH,
                      "--file", *ONTOLOGY_FILES]
         for cmd in (data_load, onto_load):
-            _run(cmd, timeout=1800)
+            run_command(cmd, timeout=1800)
             commands.append(_shell(cmd))
         cmd = [oxigraph, "serve-read-only", "--location", location, "--bind", f"127.0.0.1:{port}",
                "--union-default-graph"]
-        server = _start("oxigraph", cmd, work / "server.log", base + "/query", base, commands=commands)
-        _wait_ready(server, base + "/query?" + _ASK, _JSON)
+        server = spawn_server("oxigraph", cmd, work / "server.log", base + "/query", base, commands=commands)
+        wait_ready(server, base + "/query?" + _ASK, _JSON)
     try:
         yield server
     finally:
-        _stop(server)
+        terminate_server(server)
 
 
 _RDF_TYPES = {".nt": "application/n-triples", ".nq": "application/n-quads", ".ttl": "text/turtle",
               ".trig": "application/trig", ".rdf": "application/rdf+xml", ".owl": "application/rdf+xml"}
 
 
-def _post_file(store_url: str, path: Path, graph: str | None) -> None:
+def post_file(store_url: str, path: Path, graph: str | None) -> None:
+    """POST the RDF file ``path`` into ``graph`` (None: default) of a Graph Store endpoint: fills a running server."""
     url = store_url + ("?" + urllib.parse.urlencode({"graph": graph}) if graph else "")
     request = urllib.request.Request(url, data=path.read_bytes(), method="POST",
                                      headers={"Content-Type": _RDF_TYPES[path.suffix.lower()]})
@@ -414,12 +417,12 @@ def rdflib_endpoint(data_file: Path, workdir: Path | None = None) -> Iterator[Se
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [peer_bin("rdflib-endpoint"), "serve", data_file, *ONTOLOGY_FILES, "--host", "127.0.0.1", "--port", port]
-    server = _start("rdflib-endpoint", cmd, work / "server.log", base + "/", base)
-    _wait_ready(server, base + "/?" + _ASK, _JSON)
+    server = spawn_server("rdflib-endpoint", cmd, work / "server.log", base + "/", base)
+    wait_ready(server, base + "/?" + _ASK, _JSON)
     try:
         yield server
     finally:
-        _stop(server)
+        terminate_server(server)
 
 
 SERVERS = {"ours": ours, "oxigraph": oxigraph_server, "rdflib-endpoint": rdflib_endpoint,
@@ -460,8 +463,8 @@ def ensure_virtuoso() -> Path:
         POLICY_RC_D.write_text("#!/bin/sh\n# tscgraph: installing Virtuoso, start no service\nexit 101\n")
         POLICY_RC_D.chmod(0o755)
     try:
-        _run(["apt-get", "update", "-qq"], env=env)
-        _run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", VIRTUOSO_PACKAGE], env=env)
+        run_command(["apt-get", "update", "-qq"], env=env)
+        run_command(["apt-get", "install", "-y", "-qq", "--no-install-recommends", VIRTUOSO_PACKAGE], env=env)
     finally:
         if own_policy:
             POLICY_RC_D.unlink(missing_ok=True)
@@ -598,16 +601,16 @@ def virtuoso_server(tmp: Path, *, start_timeout_s: float = 120) -> Iterator[Virt
                             update_url=base + "/sparql", gsp_url=base + "/sparql-graph-crud",
                             isql_port=isql_port, dba_password="dba")
     try:
-        _wait_ready(server, base + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}), _JSON,
-                    timeout_s=start_timeout_s)
+        wait_ready(server, base + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}), _JSON,
+                   timeout_s=start_timeout_s)
         password = "t" + secrets.token_hex(12)  # an SQL identifier: must not start with a digit
         server.isql(f"SET PASSWORD dba {password}")
         server.dba_password = password
         server.isql('GRANT SPARQL_UPDATE TO "SPARQL"')
     except BaseException:
-        _stop(server)
+        terminate_server(server)
         raise
     try:
         yield server
     finally:
-        _stop(server)
+        terminate_server(server)

@@ -17,7 +17,7 @@ import time
 import pytest
 import requests
 
-from bench.peers import _post_file, _start, _stop, _wait_ready, ensure_peers, free_port, peer_bin
+from bench.peers import ensure_peers, free_port, peer_bin, post_file, spawn_server, terminate_server, wait_ready
 from graph.settings import ROOT
 from tests.conftest import BIN, cli_env, start_server, stop_server
 
@@ -60,13 +60,13 @@ def nodes(tmp_path_factory):
         work = tmp_path_factory.mktemp("oxigraph")
         port = free_port()
         oxi_base = f"http://127.0.0.1:{port}"
-        oxi = _start("oxigraph", [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"],
-                     work / "server.log", oxi_base + "/query", oxi_base)
+        oxi = spawn_server("oxigraph", [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"],
+                           work / "server.log", oxi_base + "/query", oxi_base)
         started.append(("peer", oxi))
-        _wait_ready(oxi, oxi_base + "/query?query=ASK%7B%7D", {"Accept": "application/sparql-results+json"},
-                    timeout_s=60)
+        wait_ready(oxi, oxi_base + "/query?query=ASK%7B%7D", {"Accept": "application/sparql-results+json"},
+                   timeout_s=60)
         (work / "foreign.ttl").write_text(FOREIGN_TTL, encoding="utf-8")
-        _post_file(oxi_base + "/store?default", work / "foreign.ttl", None)
+        post_file(oxi_base + "/store?default", work / "foreign.ttl", None)
 
         # Node B: bundled data under its own base IRI.
         node_b = start_server(tmp_path_factory.mktemp("node-b"), base_iri=B_BASE)
@@ -104,7 +104,7 @@ def nodes(tmp_path_factory):
                "silent": silent_url, "harvest": harvest, "page": page, "project": project}
     finally:
         for kind, server in reversed(started):
-            stop_server(server) if kind == "ours" else _stop(server)
+            stop_server(server) if kind == "ours" else terminate_server(server)
         silent.close()
 
 

@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import AUTH, TEST_DATA, TOKEN_HASH, csrf_of, screenshot, start_server, stop_server

@@ -13,7 +13,16 @@ import time
 import pytest
 import requests
 
-from bench.peers import _post_file, _start, _stop, _wait_ready, ensure_peers, free_port, peer_bin, virtuoso_server
+from bench.peers import (
+    ensure_peers,
+    free_port,
+    peer_bin,
+    post_file,
+    spawn_server,
+    terminate_server,
+    virtuoso_server,
+    wait_ready,
+)
 
 EX = "http://ex.example/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -418,15 +427,15 @@ def oxigraph(tmp_path_factory):
     work = tmp_path_factory.mktemp("oxigraph-for-virtuoso")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start("oxigraph", [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"], work / "server.log",
-                    base + "/query", base)
+    server = spawn_server("oxigraph", [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"],
+                          work / "server.log", base + "/query", base)
     try:
-        _wait_ready(server, base + "/query?query=ASK%7B%7D", JSON, timeout_s=60)
+        wait_ready(server, base + "/query?query=ASK%7B%7D", JSON, timeout_s=60)
         (work / "remote.nt").write_text(f"<{EX}remote> <{EX}p> \"42\"^^<{XSD}integer> .\n", encoding="utf-8")
-        _post_file(base + "/store?default", work / "remote.nt", None)
+        post_file(base + "/store?default", work / "remote.nt", None)
         yield server
     finally:
-        _stop(server)
+        terminate_server(server)
 
 
 def test_service_to_another_endpoint(virtuoso, oxigraph):
