@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install setup serve test bench bench-full load clean
+.PHONY: install setup serve test fuzz bench bench-full load clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tscgraph needs Python 3.11 or later"'
@@ -22,6 +22,14 @@ serve: setup       ## set everything up and run the server on 127.0.0.1:8000
 
 test: install      ## set everything up and run the test suite
 	$(BIN)/python -m pytest
+
+FUZZ_SECONDS ?= 60
+fuzz: install      ## fuzz every parser and entry point: the Hypothesis properties with many examples from random seeds, then the atheris harnesses (FUZZ_SECONDS each; skipped where atheris has no wheel) (~15 min)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_parsers.py tests/test_fuzz_http.py tests/test_bad_input_regressions.py
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,fuzz]' || echo "atheris does not install here: the coverage-guided harnesses are skipped"
+	@if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
+		for harness in tests/fuzz/fuzz_*.py; do $(BIN)/python $$harness -max_total_time=$(FUZZ_SECONDS) || exit 1; done; \
+	fi
 
 bench: install     ## quick benchmarks (10k and 100k triples, peers and store backends included; a few minutes) -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --quick

@@ -21,6 +21,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
+from graph.iris import is_iri
+
 _HEADER = re.compile(r"^#\+\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>.*?)\s*$")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -39,7 +41,7 @@ class QueryParam:
     def to_term(self, raw: str) -> Identifier:
         """Turn a user-supplied value into the RDF term the query expects."""
         if self.datatype == "iri":
-            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$", raw):
+            if not is_iri(raw):
                 raise QueryCatalogueError(f"parameter {self.name}: {raw!r} is not an absolute IRI")
             return URIRef(raw)
         if self.datatype == "xsd:language":

@@ -2,14 +2,24 @@
 
 Bundled and test data use relative IRIs (``<id/actor/ofb>``) so the same files serve any
 deployment; a partner's file with absolute IRIs reads unchanged.
+
+Reading never reaches the network: a JSON-LD document naming a remote ``@context`` (anywhere: at the
+top, in a list, by ``@import``, scoped in a term definition) is refused before rdflib, which would
+fetch it — from any address, ``file:`` included — sees it. And what is read can be stored: rdflib
+accepts, with a warning, IRIs that are not IRIs (a space, a bracket) and the store refuses them at
+write time, which would be a server error instead of the client's; they are refused here, as bad input.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
 from rdflib import Dataset, Graph
+from rdflib.parser import PythonInputSource
+
+from graph.store.oxigraph import to_ox
 
 #: File name ending → rdflib parser name. Quad syntaxes are read into one graph (graph names dropped).
 FORMATS: dict[str, str] = {
@@ -65,9 +75,66 @@ def read_rdf(path: Path | str, base_iri: str) -> Graph:
     return parse_rdf(data, fmt, base_iri, source=str(path))
 
 
+def context_references(doc: object) -> list[str]:
+    """Every remote context a JSON-LD document names, in document order: an ``@context`` string (alone or in a
+    list), an ``@import``, a scoped context inside a term definition, at any depth. Walked with a stack, not
+    recursion, so that a document nested thousands deep is read rather than a RecursionError."""
+    found: list[str] = []
+    stack: list[tuple[object, bool]] = [(doc, False)]  # (node, whether it stands where a context goes)
+    while stack:
+        node, is_context = stack.pop()
+        if isinstance(node, str):
+            if is_context:
+                found.append(node)
+        elif isinstance(node, list):
+            stack.extend((item, is_context) for item in reversed(node))
+        elif isinstance(node, dict):
+            for key, value in reversed(node.items()):
+                stack.append((value, key == "@context" or (is_context and key == "@import")))
+    return found
+
+
+def _json_ld(data: bytes | str, source: str) -> PythonInputSource:
+    """The JSON of a JSON-LD text, refused if it names a remote context (see the module docstring)."""
+    try:
+        doc = json.loads(data)
+    except RecursionError:
+        raise RdfReadError(f"{source}: not valid json-ld: nested too deeply to read") from None
+    except ValueError as exc:
+        raise RdfReadError(f"{source}: not valid json-ld: {exc}") from None
+    remote = context_references(doc)
+    if remote:
+        raise RdfReadError(f"{source}: remote JSON-LD context {remote[0][:200]!r} not fetched (reading data never "
+                           "reaches the network): give the context inline")
+    return PythonInputSource(doc)
+
+
+def check_storable(graph: Graph, source: str, fmt: str) -> None:
+    """Refuse a term the store cannot hold (an IRI with a space, a bad language tag): it is the input's fault."""
+    seen: set = set()
+    for triple in graph:
+        for term in triple:
+            if term in seen:
+                continue
+            seen.add(term)
+            try:
+                to_ox(term)
+            except ValueError as exc:
+                raise RdfReadError(f"{source}: not valid {fmt}: {str(term)[:200]!r} is not an RDF term ({exc})") from None
+
+
 def parse_rdf(data: bytes | str, fmt: str, base_iri: str, source: str = "input") -> Graph:
     """Parse RDF text in syntax ``fmt``; pure apart from the parser, shared by files and HTTP bodies."""
+    readable = _json_ld(data, source) if fmt == "json-ld" else data
+    graph = _parse(readable, fmt, base_iri, source)
+    check_storable(graph, source, fmt)
+    return graph
+
+
+def _parse(data: bytes | str | PythonInputSource, fmt: str, base_iri: str, source: str) -> Graph:
     try:
+        if isinstance(data, PythonInputSource):
+            return Graph().parse(source=data, format=fmt, publicID=base_iri)
         if fmt in QUAD_FORMATS:
             dataset = Dataset()
             with warnings.catch_warnings():  # rdflib 7 warns about its own Dataset internals here
@@ -80,6 +147,8 @@ def parse_rdf(data: bytes | str, fmt: str, base_iri: str, source: str = "input")
         graph = Graph()
         graph.parse(data=data, format=fmt, publicID=base_iri)
         return graph
+    except RecursionError:
+        raise RdfReadError(f"{source}: not valid {fmt}: nested too deeply to read") from None
     except Exception as exc:  # rdflib raises many kinds (BadSyntax, SAXParseException, ValueError, …)
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise RdfReadError(f"{source}: not valid {fmt}: {reason}") from None

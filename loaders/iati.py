@@ -107,6 +107,9 @@ def load_iati(data: bytes | str, source: str, *, base_iri: str, ontology_graph: 
         line, column = getattr(exc, "position", (0, 0))
         loaded.problems.append(Problem(source, f"line {line}, column {column}", "not well-formed XML", str(exc)))
         return loaded
+    except (LookupError, ValueError) as exc:  # an encoding declared that Python does not know, bytes not in it
+        loaded.problems.append(Problem(source, "document", "not readable XML", " ".join(str(exc).split())))
+        return loaded
     if root.tag != "iati-activities":
         loaded.problems.append(Problem(source, root.tag, "not an IATI activities file (root is not <iati-activities>)"))
         return loaded

@@ -18,7 +18,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from graph.namespaces import TSC
-from graph.rdfio import RdfReadError, format_for, parse_rdf
+from graph.rdfio import RdfReadError, context_references, format_for, parse_rdf
 from loaders import Loaded, Problem
 
 _LINE = re.compile(r"\bline:? ?(\d+)", re.I)
@@ -64,28 +64,13 @@ def count_records(graph: Graph) -> int:
 
 
 def remote_contexts(data: bytes | str) -> list[str] | None:
-    """The string (remote) ``@context`` values anywhere in a JSON document; None when it is not JSON."""
+    """The string (remote) ``@context`` values anywhere in a JSON document (:func:`graph.rdfio.context_references`);
+    None when it is not JSON, or nested too deeply to read (the parser then says so)."""
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "@context":
-                    for item in value if isinstance(value, list) else [value]:
-                        if isinstance(item, str):
-                            found.append(item)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(doc)
-    return found
+    return context_references(doc)
 
 
 def is_schema_org(context: str) -> bool:

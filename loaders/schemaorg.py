@@ -42,8 +42,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from graph.iris import slugify
+from graph.iris import is_iri, slugify
 from graph.namespaces import CBD, GBF, PLACE, SCHEMA, TSC, VOCAB, bind_prefixes
+from graph.rdfio import RdfReadError, parse_rdf
 from graph.text import fold
 from loaders import Loaded, Problem
 from loaders.rdf import is_schema_org
@@ -147,7 +148,7 @@ class SchemaOrgMapper:
             self.out.add((subject, target_p, lit))
 
     def add_common(self, node: Node, subject: URIRef) -> None:
-        urls = [u for u in self.src.objects(node, SCHEMA.url) if str(u).startswith(("http://", "https://"))]
+        urls = [u for u in self.src.objects(node, SCHEMA.url) if _web_address(str(u))]
         for bad in set(self.src.objects(node, SCHEMA.url)) - set(urls):
             self.problem(self.where(node), "url is not an http(s) address", bad)
         for extra in sorted(urls, key=str)[1:]:
@@ -161,7 +162,7 @@ class SchemaOrgMapper:
             else:
                 self.problem(self.where(node), "not an e-mail address", email)
         for same in self.src.objects(node, SCHEMA.sameAs):
-            if str(same).startswith(("http://", "https://")):
+            if _web_address(str(same)):
                 self.out.add((subject, OWL.sameAs, URIRef(str(same))))
             else:
                 self.problem(self.where(node), "sameAs is not an http(s) IRI", same)
@@ -394,11 +395,16 @@ def _slug(text: str) -> str:
     return slugify(text, limit=60, empty="")
 
 
+def _web_address(text: str) -> bool:
+    """An http(s) IRI the store takes: a text value (``"url": "https://{x"``) is not checked by the JSON-LD parser."""
+    return text.startswith(("http://", "https://")) and is_iri(text)
+
+
 def resolve_place(value: str) -> URIRef | None:
     """A place concept from its IRI, ISO 3166-1 alpha-2 code or name (English or French): the spreadsheet
     loaders' resolver (:mod:`loaders.resolve`), so every loader reads place names alike."""
     if value.startswith(("http://", "https://")):  # one of ours (the shapes check it is a tsc:Place) or none
-        return URIRef(value) if value.startswith(str(PLACE)) else None
+        return URIRef(value) if value.startswith(str(PLACE)) and is_iri(value) else None
     return default_resolver().resolve("place", value)
 
 
@@ -440,13 +446,17 @@ def https_schema(graph: Graph) -> Graph:
 
 def load_schemaorg(data: str | bytes, source: str, base_iri: str, default_lang: str = "en") -> Loaded:
     """Read schema.org JSON-LD (a page's block or an ODIS-style document) into our terms."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     try:
-        doc = json.loads(text)
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        return Loaded(Graph(), [Problem(source, f"byte {exc.start}", "the file is not UTF-8 text")])
+    remote: list[str] = []
+    try:
+        doc = localise_contexts(json.loads(text), remote)
     except json.JSONDecodeError as exc:
         return Loaded(Graph(), [Problem(source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")])
-    remote: list[str] = []
-    doc = localise_contexts(doc, remote)
+    except RecursionError:
+        return Loaded(Graph(), [Problem(source, "document", "not valid JSON: nested too deeply to read")])
     problems = [Problem(source, "@context", "remote JSON-LD context not fetched (only schema.org's is known)", c)
                 for c in remote]
     lang = default_lang
@@ -455,10 +465,13 @@ def load_schemaorg(data: str | bytes, source: str, base_iri: str, default_lang: 
         for item in context if isinstance(context, list) else [context]:
             if isinstance(item, dict) and isinstance(item.get("@language"), str):
                 lang = item["@language"]
-    try:
-        src = Graph().parse(data=json.dumps(doc), format="json-ld", publicID=base_iri)
-    except Exception as exc:  # noqa: BLE001 - rdflib's JSON-LD errors have no common base class
-        return Loaded(Graph(), problems + [Problem(source, "document", f"not valid JSON-LD: {exc}")])
+    try:  # through graph.rdfio, which refuses the remote contexts left (an @import, a scoped context)
+        src = parse_rdf(json.dumps(doc), "json-ld", base_iri, source=source)
+    except RecursionError:
+        return Loaded(Graph(), problems + [Problem(source, "document", "not valid JSON-LD: nested too deeply to read")])
+    except RdfReadError as exc:
+        reason = str(exc).removeprefix(f"{source}: ").removeprefix("not valid json-ld: ")
+        return Loaded(Graph(), problems + [Problem(source, "document", f"not valid JSON-LD: {reason}")])
     mapper = SchemaOrgMapper(https_schema(src), source, base_iri, lang)
     mapper.run()
     return Loaded(mapper.out, problems + mapper.problems, mapper.records)

@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
-from graph.iris import slugify
+from graph.iris import is_iri, slugify
 from graph.namespaces import PREFIXES, SCHEMA, TSC, bind_prefixes
 from loaders import Loaded, Problem
 from loaders.resolve import SCHEMES, Resolver, default_resolver, normalise
@@ -133,17 +133,24 @@ def read_csv(path: Path, delimiter: str | None = None) -> Table:
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> Table:
-    """The named sheet (else the first) of a workbook; cached values, not formulas."""
+    """The named sheet (else the first) of a workbook; cached values, not formulas. A file that is not a
+    workbook (damaged, truncated, another format renamed) is a problem, like a CSV that is not UTF-8."""
     from openpyxl import load_workbook  # only needed for workbooks
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            return Table(str(path), (), (), (Problem(str(path), f"sheet '{sheet}'", "the workbook has no such sheet"),))
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = [tuple(r) for r in worksheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            if sheet is not None and sheet not in workbook.sheetnames:
+                return Table(str(path), (), (), (Problem(str(path), f"sheet '{sheet}'", "the workbook has no such sheet"),))
+            worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+            rows = [tuple(r) for r in worksheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except OSError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds (BadZipFile, KeyError, ParseError, …)
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return Table(str(path), (), (), (Problem(str(path), "file", f"not a readable XLSX workbook: {reason}"),))
     return table_from_rows(str(path), rows, strict_width=False)
 
 
@@ -188,37 +195,56 @@ def table_from_rows(source: str, rows: Sequence[tuple[Cell, ...]], strict_width:
 def parse_mapping(data: dict) -> Mapping:
     """Check and type a mapping file's content; every mistake is a :class:`MappingError`."""
     kind = data.get("kind")
-    if kind not in RECORD_KINDS:
+    if not isinstance(kind, str) or kind not in RECORD_KINDS:
         raise MappingError(f"kind must be one of {', '.join(RECORD_KINDS)}, not {kind!r}")
-    ident = data.get("id", {})
+    ident = _table(data.get("id", {}), "[id]")
     if not isinstance(ident.get("column"), str):
         raise MappingError("[id] needs column = \"<the column that names each record>\"")
     mint = ident.get("mint", "slug")
     if mint not in ("slug", "as-is"):
         raise MappingError(f"[id] mint must be \"slug\" or \"as-is\", not {mint!r}")
-    columns = tuple(_parse_column(name, spec) for name, spec in data.get("columns", {}).items())
+    columns = tuple(_parse_column(name, spec) for name, spec in _table(data.get("columns", {}), "[columns]").items())
     budget = None
     if "budget" in data:
-        b = data["budget"]
+        b = _table(data["budget"], "[budget]")
         if not isinstance(b.get("value"), str) or not isinstance(b.get("currency"), str):
             raise MappingError("[budget] needs value = \"<amount column>\" and currency = \"<currency column>\"")
         budget = Budget(b["value"], b["currency"], _property(b.get("property", "tsc:budget"), "[budget]"))
-    return Mapping(kind, ident["column"], mint == "as-is", columns, budget, data.get("delimiter"), data.get("sheet"))
+    delimiter, sheet = data.get("delimiter"), data.get("sheet")
+    if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
+        raise MappingError(f"delimiter must be one character (\",\", \";\", a tab), not {delimiter!r}")
+    if sheet is not None and not isinstance(sheet, str):
+        raise MappingError(f"sheet must be the name of a sheet, not {sheet!r}")
+    return Mapping(kind, ident["column"], mint == "as-is", columns, budget, delimiter, sheet)
 
 
-def _parse_column(name: str, spec: dict) -> Column:
+def _table(value: object, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise MappingError(f"{where} must be a table (key = value lines under it), not {value!r}")
+    return value
+
+
+def _parse_column(name: str, spec: object) -> Column:
     where = f"[columns.\"{name}\"]"
+    spec = _table(spec, where)
     kind = spec.get("kind", "text")
-    if kind not in VALUE_KINDS:
+    if not isinstance(kind, str) or kind not in VALUE_KINDS:
         raise MappingError(f"{where}: kind must be one of {', '.join(VALUE_KINDS)}, not {kind!r}")
-    if kind == "text" and not spec.get("lang"):
+    lang = spec.get("lang")
+    if kind == "text" and not lang:
         raise MappingError(f"{where}: a text column needs lang = \"en\" (or \"fr\"…)")
-    if kind == "concept" and spec.get("scheme") not in SCHEMES:
+    if lang is not None and not (isinstance(lang, str) and re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", lang)):
+        raise MappingError(f"{where}: lang must be a language tag such as \"en\" or \"fr\", not {lang!r}")
+    scheme = spec.get("scheme")
+    if kind == "concept" and not (isinstance(scheme, str) and scheme in SCHEMES):
         raise MappingError(f"{where}: a concept column needs scheme = one of {', '.join(SCHEMES)}")
+    separator = spec.get("separator")
+    if separator is not None and not (isinstance(separator, str) and separator):
+        raise MappingError(f"{where}: separator must be the text between values (\";\", \",\"…), not {separator!r}")
     if "property" not in spec:
         raise MappingError(f"{where}: property = \"prefix:name\" is missing")
-    return Column(name, _property(spec["property"], where), kind, spec.get("lang"), spec.get("scheme"),
-                  spec.get("separator"), bool(spec.get("required", False)))
+    return Column(name, _property(spec["property"], where), kind, lang, scheme if isinstance(scheme, str) else None,
+                  separator, bool(spec.get("required", False)))
 
 
 def _property(name: str, where: str) -> URIRef:
@@ -329,7 +355,7 @@ def cell_value(part: Cell, column: Column, base_iri: str, resolver: Resolver,
             return Literal(word in TRUE_WORDS), ""
         return None, "not yes or no (true/false, yes/no, oui/non, 1/0)"
     if kind == "iri":
-        if re.fullmatch(r"https?://\S+", text):
+        if re.fullmatch(r"https?://\S+", text) and is_iri(text):
             return URIRef(text), ""
         return None, "not a web address (http:// or https://)"
     if kind == "concept":
@@ -384,19 +410,20 @@ def parse_decimal(value: Cell) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = re.sub(r"[\s\u00a0\u202f]", "", str(value))
-    if "," in text and "." in text:
-        text = text.replace(",", "")
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        text = re.sub(r"[\s\u00a0\u202f]", "", str(value))
+        if "," in text and "." in text:
+            text = text.replace(",", "")
+        elif text.count(",") == 1:
+            text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+    return number if number.is_finite() else None  # NaN and infinities are not amounts (and NaN breaks comparing)
 
 
 def _parts(value: Cell, separator: str | None) -> Iterable[Cell]:

@@ -71,6 +71,9 @@ def load_thesaurus(data: bytes | str, source: str, ontology_graph: Graph) -> Loa
     except (ValueError, UnicodeDecodeError) as exc:
         loaded.problems.append(Problem(source, "document", "not JSON", str(exc)))
         return loaded
+    except RecursionError:
+        loaded.problems.append(Problem(source, "document", "not JSON: nested too deeply to read"))
+        return loaded
     if not isinstance(terms, list):
         loaded.problems.append(Problem(source, "document", "not a JSON array of thesaurus terms"))
         return loaded
@@ -93,6 +96,10 @@ def load_thesaurus(data: bytes | str, source: str, ontology_graph: Graph) -> Loa
             continue
         seen[concept] = identifier
         labels = _labels(term, notation)
+        for lang in [lang for lang, text in labels.items() if not _is_text(text)]:
+            loaded.problems.append(Problem(source, where, f"the {lang} title is not Unicode text (a lone surrogate "
+                                           "escape such as \\ud800); that title is left out", identifier))
+            del labels[lang]
         if not labels:
             loaded.problems.append(Problem(source, where, "term has no title in en, fr or es; labels left as they are",
                                            identifier))
@@ -136,6 +143,15 @@ def _labels(term: dict[str, Any], notation: str) -> dict[str, str]:
                 out[lang] = _strip_prefix(" ".join(text.split()), notation)
                 break
     return {lang: text for lang, text in out.items() if text}
+
+
+def _is_text(text: str) -> bool:
+    """JSON may escape half a surrogate pair (``"\\ud800"``): no store or serialiser takes that as text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _strip_prefix(text: str, notation: str) -> str:

@@ -19,6 +19,7 @@ from bench.peers import free_port
 from graph.settings import ROOT, Settings, load_settings
 from graph.store.oxigraph import OxigraphStore
 from graph.validation import Validator
+from tests import hypothesis_profiles  # noqa: F401 - registers and loads the Hypothesis profiles (HYPOTHESIS_PROFILE)
 
 #: The store backends' servers (session fixtures) live in tests/backends.py.
 pytest_plugins = ["tests.backends"]

@@ -5,7 +5,6 @@ official 2.1.0 schema, HTML with hints), shape sets, and French messages and hin
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -13,6 +12,7 @@ import requests
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS, SH
 
+from tests.bad_input import serialised
 from tests.conftest import TESTS, csrf_of, start_server, stop_server
 
 SHAPES = TESTS / "shapes"
@@ -34,18 +34,6 @@ def server(tmp_path_factory):
     s = start_server(tmp_path_factory.mktemp("validate"), rate_limit="1000")
     yield s.url
     stop_server(s)
-
-
-def serialised(path: Path, syntax: str) -> bytes:
-    graph = Graph()
-    graph.parse(path, format="turtle", publicID=BASE)
-    if syntax in ("trig", "nquads"):  # N-Triples lines, in a named graph
-        lines = [line.strip() for line in graph.serialize(format="nt").splitlines() if line.strip()]
-        name = f"<{BASE}graph/upload>"
-        if syntax == "nquads":
-            return "\n".join(line[:-1].rstrip() + f" {name} ." for line in lines).encode()
-        return (name + " {\n" + "\n".join(lines) + "\n}\n").encode()
-    return graph.serialize(format=syntax, encoding="utf-8")
 
 
 def post(url: str, body: bytes, media: str, accept="application/json", **params) -> requests.Response:

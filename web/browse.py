@@ -10,6 +10,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from graph.iris import is_iri
 from graph.stats import store_stats
 from web import context
 from web.i18n import gettext as _
@@ -34,7 +35,7 @@ def _wants_json() -> bool:
 
 def _iri_arg() -> URIRef:
     iri = request.args.get("iri", "").strip()
-    if not iri or "://" not in iri and not iri.startswith("urn:") or any(c in iri for c in ' <>"{}|\\^`'):
+    if "://" not in iri and not iri.startswith("urn:") or not is_iri(iri):
         abort(400, description=_("The parameter iri must be an absolute IRI."))
     return URIRef(iri)
 

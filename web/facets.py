@@ -35,6 +35,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
+from graph.iris import is_iri
 from graph.namespaces import sparql_prologue
 from graph.text import fold
 from web.context import StateCache
@@ -45,7 +46,6 @@ VALUES_LIMIT = 5000
 #: Values of a facet listed under "more" (beyond its ``top``); the rarer ones are reached by search.
 MORE = 40
 _SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~/-]*")
-_BAD_IRI_CHARS = set(' <>"{}|\\^`')
 
 
 def N_(message: str) -> str:
@@ -151,7 +151,7 @@ def parse_value(facet: Facet, raw: str, base: str):
             raise FacetError(f"{facet.key} must be a year (four digits), got {raw!r}")
         return int(raw)
     if "://" in raw:
-        if any(c in _BAD_IRI_CHARS for c in raw):
+        if not is_iri(raw):
             raise FacetError(f"{facet.key}: {raw!r} is not a valid IRI")
         return URIRef(raw)
     if facet.short and _SAFE_KEY.fullmatch(raw):

@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from graph import shapeforms as sf
 from graph import submissions
 from graph.describe import outgoing_closure
+from graph.iris import is_iri
 from graph.namespaces import TSC, bind_prefixes
 from graph.store.view import PublicView
 from web import context
@@ -95,7 +96,7 @@ def _edited_record(form: sf.Form, asked: str) -> URIRef:
     """The published record ``?edit=`` names (a path like ``/id/project/x`` or its IRI), of this form's kind."""
     asked = asked.strip()
     iri = URIRef(asked) if re.match(r"https?://", asked) else iri_for_path(asked) if asked.startswith("/") else None
-    if iri is None:
+    if iri is None or not is_iri(str(iri)):
         abort(400, description=_("The parameter edit names a record by its path (/id/…) or its IRI."))
     types = {r["t"] for r in context.store().select(TYPES_QUERY, bindings={"r": iri})}
     if not types:

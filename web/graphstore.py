@@ -14,12 +14,13 @@ from flask import Blueprint, Response, request
 from rdflib import URIRef
 
 from graph.formats import NotAcceptable, negotiate
+from graph.iris import is_iri
 from graph.rdfio import MEDIA_TYPES, RdfReadError, parse_rdf
 from graph.store import StoreError
 from graph.writes import WriteRefused, delete_graph, post_graph, put_graph
 from web import context
 from web.auth import check_write_access
-from web.sparql import _IRI, ProtocolError, answer_response, report_response, run_job, text_error
+from web.sparql import ProtocolError, answer_response, report_response, run_job, text_error
 
 bp = Blueprint("graphstore", __name__)
 
@@ -37,7 +38,7 @@ def _target() -> str | None:
     if has_default:
         return None
     iri = request.args.get("graph", "")
-    if not _IRI.match(iri):
+    if not is_iri(iri):
         raise ProtocolError(400, f"graph must be an absolute IRI, got {iri!r}")
     return iri
 

@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from graph.describe import describe, is_known
 from graph.formats import GRAPH_FORMATS, HTML, Format, NotAcceptable, negotiate
+from graph.iris import is_iri
 from graph.namespaces import ONTOLOGY_IRI, TSC, bind_prefixes
 from web import context, dumps, pages, sitemap
 from web.browse import resource_page
@@ -83,17 +84,24 @@ def link_header(path: str) -> str:
     return ", ".join(items)
 
 
+def holds(store, iri: URIRef) -> bool:
+    """Whether the store knows ``iri``; a path that makes no IRI (a space, a quote…) names nothing: a 404, not
+    a store error."""
+    return is_iri(str(iri)) and is_known(store, iri)
+
+
 def serve(path: str, forced: Format | None):
     """Answer for the IRI of ``path`` (without suffix) in the negotiated or ``forced`` format."""
     iri = iri_for_path(path)
     store = context.store()
+    known = str(iri) == ONTOLOGY_IRI or holds(store, iri)
     try:
         fmt = choose_format(forced)
     except NotAcceptable as exc:
-        if not is_known(store, iri) and str(iri) != ONTOLOGY_IRI:
+        if not known:
             return text_response(404, f"nothing is known about <{iri}>")
         return text_response(406, str(exc))
-    if str(iri) != ONTOLOGY_IRI and not is_known(store, iri):
+    if not known:
         if fmt is HTML:
             abort(404, description=f"nothing is known about <{iri}>")
         return text_response(404, f"nothing is known about <{iri}>")
@@ -196,7 +204,7 @@ def vocabulary_page(scheme: URIRef, graph: Graph):
 @bp.get("/vocab/<path:rest>")
 def dereference(rest: str):
     path, forced = split_suffix(request.path)
-    if forced is not None and is_known(context.store(), iri_for_path(request.path)):
+    if forced is not None and holds(context.store(), iri_for_path(request.path)):
         path, forced = request.path, None  # an IRI that really ends with the suffix
     return serve(path, forced)
 

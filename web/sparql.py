@@ -8,7 +8,6 @@ Updates need a bearer token and are validated before anything is written (:mod:`
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
@@ -26,6 +25,7 @@ from graph.formats import (
     query_form,
 )
 from graph.guard import ForbiddenOperation, check_query, check_update
+from graph.iris import is_iri
 from graph.namespaces import PREFIXES, bind_prefixes
 from graph.store import QuerySyntaxError, StoreError
 from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
@@ -40,7 +40,6 @@ bp = Blueprint("sparql", __name__)
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 CORS_EXPOSED = "X-Tscgraph-Truncated, X-Tscgraph-Row-Limit, X-Tscgraph-Rows"
 
 
@@ -70,7 +69,7 @@ def _single(values: list[str], name: str) -> str | None:
 def _graph_uris(name: str) -> tuple[str, ...]:
     uris = tuple(request.args.getlist(name) + (request.form.getlist(name) if request.method == "POST" else []))
     for uri in uris:
-        if not _IRI.match(uri):
+        if not is_iri(uri):
             raise ProtocolError(400, f"{name} must be an absolute IRI, got {uri!r}")
     return uris
 

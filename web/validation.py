@@ -46,7 +46,8 @@ bp = Blueprint("validation", __name__)
 FORMAT_NAMES = {"turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld", "jsonld": "json-ld", "rdfxml": "xml",
                 "rdf/xml": "xml", "xml": "xml", "ntriples": "nt", "nt": "nt", "n-triples": "nt", "trig": "trig",
                 "nquads": "nquads", "nq": "nquads", "n-quads": "nquads"}
-EXTENSIONS = {"turtle": "ttl", "json-ld": "jsonld", "xml": "rdf", "nt": "nt", "trig": "trig", "nquads": "nq"}
+#: rdflib parser name → file ending, for naming the input in reports: one for every syntax of MEDIA_TYPES.
+EXTENSIONS = {"turtle": "ttl", "json-ld": "jsonld", "xml": "rdf", "nt": "nt", "trig": "trig", "nquads": "nq", "n3": "n3"}
 OUTPUTS = {"json": "application/json", "turtle": "text/turtle", "sarif": "application/sarif+json", "html": "text/html"}
 def shape_set_labels() -> list[tuple[str, str]]:
     names = {"all": _("All shapes"), "project": _("Projects"), "actor": _("Actors"), "offer": _("Cooperation offers"),
