@@ -198,7 +198,7 @@ def test_harvest_killed_inside_its_write_leaves_one_whole_state(tmp_path):
     from graph.changes import known_states, record_digests, sync_all
 
     big = tmp_path / "big.nt"
-    write_dataset(big, 40000)
+    write_dataset(big, 20000)
     server, url = served({"/partner.ttl": (DATA / "good.ttl").read_bytes(), "/partner.nt": big.read_bytes()})
     graph = "https://chm.example.org/graph/harvest/partner-k"
     sources = tmp_path / "sources.toml"
