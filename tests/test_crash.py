@@ -1,9 +1,9 @@
 """The server killed (SIGKILL, its whole process group) in the middle of a write, for real: after a restart
 the store opens and the write is wholly there or wholly absent.
 
-Four writes: a bulk load (Graph Store Protocol PUT of ~10k triples over a graph that holds another
-~5k), a harvest that replaces its graph, the approval of a submission, and a SPARQL Update inserting
-~6k triples. Each is first timed once uncut on the same server; then it is sent again and the server is
+Four writes: a bulk load (Graph Store Protocol PUT of ~6k triples over a graph that holds another
+~3k), a harvest that replaces its graph, the approval of a submission, and a SPARQL Update inserting
+~4k triples. Each is first timed once uncut on the same server; then it is sent again and the server is
 killed at fractions of that time, so that kills fall while the body is read, while it is validated and
 while it is written. The restart is the quick start's: ``tscgraph setup`` (which also brings the change
 feeds level with the graphs) then ``tscgraph serve``.
@@ -87,9 +87,9 @@ def datasets(tmp_path_factory) -> dict[str, bytes]:
     """Conforming synthetic records (bench/generate.py, labelled examples) of different sizes."""
     tmp = tmp_path_factory.mktemp("crash-data")
     made = {}
-    for name, triples, seed, base in (("small", 5_000, 1, BASE), ("large", 10_000, 2, BASE),
-                                      ("insert", 6_000, 3, BASE + "crash/"),
-                                      ("partner-a", 5_000, 4, PARTNER), ("partner-b", 9_000, 5, PARTNER)):
+    for name, triples, seed, base in (("small", 3_000, 1, BASE), ("large", 6_000, 2, BASE),
+                                      ("insert", 4_000, 3, BASE + "crash/"),
+                                      ("partner-a", 3_000, 4, PARTNER), ("partner-b", 6_000, 5, PARTNER)):
         write_dataset(tmp / f"{name}.nt", triples, seed=seed, base_iri=base)
         made[name] = (tmp / f"{name}.nt").read_bytes()
     return made
