@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,23 +118,32 @@ def _full_url(url: str, params: dict | None) -> str:
     return url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
 
 
-def _measure_wrk(wrk: str, url: str, method: str, body: str | None, headers: dict, concurrency: int,
-                 duration_s: float, max_requests: int) -> dict:
-    threads = max(1, min(concurrency, 2))
+def run_wrk(wrk: str, script_for: Callable[[int], str], max_requests: int, url: str, connections: int,
+            duration_s: float, request_timeout_s: float, marker: str, slack_s: float = 60) -> tuple[dict, list[str]]:
+    """Run ``wrk`` (at most 2 threads, this machine's cores) with the Lua script ``script_for(n)`` whose threads
+    stop after ``n`` requests each (``max_requests`` in all), bounded by ``duration_s`` plus ``slack_s``; the
+    JSON its ``done`` printed after ``marker``, and the command line."""
+    threads = max(1, min(connections, 2))
     seconds = max(1, math.ceil(duration_s))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-wrk-", delete=False) as f:
-        f.write(_wrk_script(method, body, headers, math.ceil(max_requests / threads)))
+        f.write(script_for(math.ceil(max_requests / threads)))
         script = f.name
     try:
-        cmd = [wrk, "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
-               "--timeout", f"{max(10, seconds)}s", "-s", script, url]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+        cmd = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+               "--timeout", f"{math.ceil(request_timeout_s)}s", "-s", script, url]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + slack_s)
     finally:
         Path(script).unlink(missing_ok=True)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(marker + " ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
-    raw = json.loads(line[len("BENCH_JSON "):])
+    return json.loads(line[len(marker) + 1:]), cmd
+
+
+def _measure_wrk(wrk: str, url: str, method: str, body: str | None, headers: dict, concurrency: int,
+                 duration_s: float, max_requests: int) -> dict:
+    raw, _cmd = run_wrk(wrk, lambda limit: _wrk_script(method, body, headers, limit), max_requests, url,
+                        concurrency, duration_s, max(10, math.ceil(duration_s)), "BENCH_JSON")
     elapsed = raw["elapsed_s"] if raw["elapsed_s"] > 0 else raw["duration_us"] / 1e6
     return {
         "req_per_s": round(raw["requests"] / elapsed, 1) if elapsed else 0.0,
@@ -147,11 +157,11 @@ def _measure_wrk(wrk: str, url: str, method: str, body: str | None, headers: dic
     }
 
 
-def _percentile(sorted_values: list[float], pct: float) -> float:
-    if not sorted_values:
+def percentile(ordered: list[float], pct: float) -> float:
+    """The nearest-rank ``pct`` percentile of the sorted ``ordered`` (0 if empty)."""
+    if not ordered:
         return 0.0
-    rank = max(0, min(len(sorted_values) - 1, math.ceil(pct / 100 * len(sorted_values)) - 1))
-    return sorted_values[rank]
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1))]
 
 
 def _measure_python(url: str, method: str, body: str | None, headers: dict, concurrency: int,
@@ -201,8 +211,8 @@ def _measure_python(url: str, method: str, body: str | None, headers: dict, conc
     latencies.sort()
     return {
         "req_per_s": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
-        "p50_ms": round(_percentile(latencies, 50) * 1000, 3),
-        "p99_ms": round(_percentile(latencies, 99) * 1000, 3),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 3),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 3),
         "requests": len(latencies),
         "errors": state["errors"],
         "non_2xx": state["non_2xx"],

@@ -10,20 +10,17 @@ and check with the same names.
 from __future__ import annotations
 
 import json
-import math
 import random
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import requests
 
 from bench import peers
+from bench.http import percentile, run_wrk
 
 BASE = peers.BASE
 SOURCE = "load-partner"
@@ -206,33 +203,13 @@ def wrk_script(reads=READS, limit: int = MAX_READS) -> str:
 
 
 def reads_wrk(wrk: str, base: str, clients: int, duration_s: float, reads=READS, max_requests: int = MAX_READS) -> dict:
-    threads = max(1, min(clients, 2))
-    seconds = max(1, math.ceil(duration_s))
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="load-wrk-", delete=False) as f:
-        f.write(wrk_script(reads, math.ceil(max_requests / threads)))
-        script = f.name
-    try:
-        cmd = [wrk, "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s", "-s", script,
-               base + "/"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 90)
-    finally:
-        Path(script).unlink(missing_ok=True)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("LOAD_JSON ")), None)
-    if proc.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
-    raw = json.loads(line[len("LOAD_JSON "):])
+    raw, cmd = run_wrk(wrk, lambda limit: wrk_script(reads, limit), max_requests, base + "/", clients, duration_s,
+                       30, "LOAD_JSON", slack_s=90)
     elapsed = raw["duration_us"] / 1e6
     return _read_figures(raw["requests"], elapsed, {int(k): v for k, v in raw["statuses"].items()},
                          raw["connect_errors"] + raw["read_errors"] + raw["write_errors"], raw["timeouts"],
                          [raw[f"p{p}_us"] / 1000 for p in (50, 90, 99)], raw["mean_us"] / 1000, raw["max_us"] / 1000,
                          "wrk " + " ".join(cmd[1:-3]) + " -s <mix.lua> " + cmd[-1])
-
-
-def percentile(ordered: list[float], pct: float) -> float:
-    """The nearest-rank ``pct`` percentile of the sorted ``ordered`` (0 if empty): readers' and writers' latencies."""
-    if not ordered:
-        return 0.0
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1))]
 
 
 def reads_python(base: str, clients: int, duration_s: float, reads=READS, max_requests: int = MAX_READS) -> dict:

@@ -19,7 +19,8 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from bench.load_reads import BASE, HARVEST_GRAPH, OFB, PREFIXES, SOURCE, SPARQL_JSON, percentile
+from bench.http import percentile
+from bench.load_reads import BASE, HARVEST_GRAPH, OFB, PREFIXES, SOURCE, SPARQL_JSON
 
 LOCAL = BASE + "graph/local"
 HARVEST_LOG = BASE + "graph/harvest-log"

@@ -303,21 +303,30 @@ def ours(data_file: Path, workdir: Path | None = None, *, query_workers: int = 3
 
 
 @contextlib.contextmanager
-def oxigraph_store_server(work: Path) -> Iterator[tuple[str, str, int]]:
-    """``oxigraph serve`` on disk, writable, union default graph, on a free loopback port, as a store for
-    tscgraph (``store_kind = "oxigraph"``): yields its query URL, update URL and process id."""
+def oxigraph_serving(work: Path, *options: str | Path, name: str = "oxigraph",
+                     timeout_s: float = START_TIMEOUT_S) -> Iterator[Server]:
+    """``oxigraph serve`` with ``options`` (none: an empty, writable store in memory) on a free loopback port,
+    ready to answer; its logs in ``work``. ``server.url`` is its query endpoint, ``server.base`` the base of
+    ``/update`` and ``/store``."""
     ensure_peers()
     work.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    cmd = [peer_bin("oxigraph"), "serve", "--location", work / "db", "--bind", f"127.0.0.1:{port}",
-           "--union-default-graph"]
-    server = spawn_server("oxigraph-store", cmd, work / "server.log", base + "/query", base)
+    cmd = [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", *options]
+    server = spawn_server(name, cmd, work / "server.log", base + "/query", base)
     try:
-        wait_ready(server, base + "/query?" + _ASK, _JSON)
-        yield base + "/query", base + "/update", server.process.pid
+        wait_ready(server, base + "/query?" + _ASK, _JSON, timeout_s)
+        yield server
     finally:
         terminate_server(server)
+
+
+@contextlib.contextmanager
+def oxigraph_store_server(work: Path) -> Iterator[tuple[str, str, int]]:
+    """``oxigraph serve`` on disk, writable, union default graph, on a free loopback port, as a store for
+    tscgraph (``store_kind = "oxigraph"``): yields its query URL, update URL and process id."""
+    with oxigraph_serving(work, "--location", work / "db", "--union-default-graph", name="oxigraph-store") as server:
+        yield server.url, server.base + "/update", server.process.pid
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ limit. Every server listens on 127.0.0.1, every wait is bounded, everything is s
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -17,7 +18,7 @@ import time
 import pytest
 import requests
 
-from bench.peers import ensure_peers, free_port, peer_bin, post_file, spawn_server, terminate_server, wait_ready
+from bench.peers import oxigraph_serving, post_file
 from graph.settings import ROOT
 from tests.conftest import BIN, cli_env, start_server, stop_server
 
@@ -54,23 +55,17 @@ PROJECTS_PER_TARGET = (PREFIXES + "SELECT ?target (COUNT(DISTINCT ?p) AS ?n) WHE
 def nodes(tmp_path_factory):
     started: list = []
     silent = socket.socket()
+    peers = contextlib.ExitStack()
     try:
         # The foreign endpoint: Oxigraph's own server (.venv-peers, installed as the benchmarks do), in memory.
-        ensure_peers()
         work = tmp_path_factory.mktemp("oxigraph")
-        port = free_port()
-        oxi_base = f"http://127.0.0.1:{port}"
-        oxi = spawn_server("oxigraph", [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"],
-                           work / "server.log", oxi_base + "/query", oxi_base)
-        started.append(("peer", oxi))
-        wait_ready(oxi, oxi_base + "/query?query=ASK%7B%7D", {"Accept": "application/sparql-results+json"},
-                   timeout_s=60)
+        oxi = peers.enter_context(oxigraph_serving(work, timeout_s=60))
         (work / "foreign.ttl").write_text(FOREIGN_TTL, encoding="utf-8")
-        post_file(oxi_base + "/store?default", work / "foreign.ttl", None)
+        post_file(oxi.base + "/store?default", work / "foreign.ttl", None)
 
         # Node B: bundled data under its own base IRI.
         node_b = start_server(tmp_path_factory.mktemp("node-b"), base_iri=B_BASE)
-        started.append(("ours", node_b))
+        started.append(node_b)
         b_sparql = node_b.url + "/sparql"
         project = select(b_sparql, PREFIXES + "SELECT ?p WHERE { ?p a tsc:Project } ORDER BY ?p LIMIT 1")[0]["p"]
         page = node_b.url + "/" + project[len(B_BASE):] + ".ttl"
@@ -99,12 +94,13 @@ def nodes(tmp_path_factory):
         (queries / f"{CANNED}.rq").write_text(text.replace(PLACEHOLDER, f"<{b_sparql}>"), encoding="utf-8")
         node_a = start_server(tmp_a, service_allowlist=f"{b_sparql},{oxi.url},{silent_url}",
                               queries_dir=str(queries), query_time_limit=str(TIME_LIMIT), query_workers="2")
-        started.append(("ours", node_a))
+        started.append(node_a)
         yield {"a": node_a.url + "/sparql", "a_url": node_a.url, "b": b_sparql, "oxigraph": oxi.url,
                "silent": silent_url, "harvest": harvest, "page": page, "project": project}
     finally:
-        for kind, server in reversed(started):
-            stop_server(server) if kind == "ours" else terminate_server(server)
+        for server in reversed(started):
+            stop_server(server)
+        peers.close()
         silent.close()
 
 

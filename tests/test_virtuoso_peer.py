@@ -13,16 +13,7 @@ import time
 import pytest
 import requests
 
-from bench.peers import (
-    ensure_peers,
-    free_port,
-    peer_bin,
-    post_file,
-    spawn_server,
-    terminate_server,
-    virtuoso_server,
-    wait_ready,
-)
+from bench.peers import oxigraph_serving, post_file, virtuoso_server
 
 EX = "http://ex.example/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -423,19 +414,11 @@ def test_gsp_syntax_error_is_500_html(virtuoso):
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):
-    ensure_peers()
     work = tmp_path_factory.mktemp("oxigraph-for-virtuoso")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = spawn_server("oxigraph", [peer_bin("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"],
-                          work / "server.log", base + "/query", base)
-    try:
-        wait_ready(server, base + "/query?query=ASK%7B%7D", JSON, timeout_s=60)
+    with oxigraph_serving(work, timeout_s=60) as server:
         (work / "remote.nt").write_text(f"<{EX}remote> <{EX}p> \"42\"^^<{XSD}integer> .\n", encoding="utf-8")
-        post_file(base + "/store?default", work / "remote.nt", None)
+        post_file(server.base + "/store?default", work / "remote.nt", None)
         yield server
-    finally:
-        terminate_server(server)
 
 
 def test_service_to_another_endpoint(virtuoso, oxigraph):
