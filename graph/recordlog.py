@@ -20,6 +20,7 @@ from typing import Iterable
 from rdflib import Literal
 from rdflib.namespace import XSD
 
+from graph.iris import is_iri
 from graph.namespaces import TSC
 from graph.store import Store
 
@@ -91,5 +92,5 @@ def _when(value) -> datetime:
 
 
 def _check_iri(iri: str) -> None:
-    if any(c in iri for c in ' <>"{}|\\^`') or "://" not in iri:
+    if "://" not in iri or not is_iri(iri):
         raise ValueError(f"not an absolute IRI: {iri!r}")

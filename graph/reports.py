@@ -51,6 +51,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
+from graph.iris import is_iri
 from graph.namespaces import TSC, VOCAB, sparql_prologue
 from graph.settings import Settings
 from graph.store import Store
@@ -236,9 +237,6 @@ COUNTS = PROLOGUE + """SELECT ?severity (COUNT(DISTINCT ?result) AS ?n) WHERE {
 } GROUP BY ?severity"""
 
 
-_BAD_IRI = set(' <>"{}|\\^`')
-
-
 @dataclass(frozen=True)
 class Badge:
     """The newest report about one record: its verdict, counts, date and report IRI."""
@@ -253,7 +251,7 @@ class Badge:
 def latest_badge(store, settings: Settings, record: URIRef) -> Badge | None:
     """The newest public report about ``record`` (``store``: the public view), or None if never judged."""
     graph = [validation_graph(settings)]
-    if not isinstance(record, URIRef) or any(c in _BAD_IRI for c in str(record)):
+    if not isinstance(record, URIRef) or not is_iri(str(record)):
         return None
     try:
         rows = store.select(LATEST % {"record": record.n3()}, default_graphs=graph)

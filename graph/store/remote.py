@@ -39,6 +39,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier, Node
 
+from graph.iris import is_iri
 from graph.store.base import QueryResult, QuerySyntaxError, Store, StoreError
 from graph.store.oxigraph import OxigraphStore
 
@@ -447,7 +448,7 @@ class RemoteStore(Store):
 
 
 def _iri(text: str) -> str:
-    if any(c in text for c in ' <>"{}|\\^`\n') or ":" not in text:
+    if not is_iri(text):
         raise StoreError(f"not an absolute IRI: {text!r}")
     return text
 
