@@ -3,13 +3,30 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: install setup serve test fuzz bench bench-full load clean
+# Installs come from the lock files only (exact versions, with hashes); pyproject.toml keeps ranges for
+# people who use tscgraph as a library. The locks are made by uv (`make lock`, `make upgrade`); installing
+# them needs nothing but pip.
+LOCK       := requirements.lock
+FUZZ_LOCK  := requirements-fuzz.lock
+PEERS_LOCK := bench/peers.lock
+UV_VERSION := 0.13.9
+TOOLS      := .venv-tools
+UV         := $(TOOLS)/bin/uv
+UV_COMPILE  = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+              --custom-compile-command "make lock" $(UPGRADE)
+BUILD_REQUIRES := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'
 
-$(STAMP): pyproject.toml
+.PHONY: install setup serve test fuzz bench bench-full load lock upgrade clean
+
+# The virtual environment is made anew whenever the lock changes, so it holds exactly what the lock says.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tscgraph needs Python 3.11 or later"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PYTHON) -m venv --clear $(VENV)
+	$(PIP) install --require-hashes -r $(LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PIP) check
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create the virtual environment and install tscgraph
@@ -26,7 +43,7 @@ test: install      ## set everything up and run the test suite
 FUZZ_SECONDS ?= 60
 fuzz: install      ## fuzz every parser and entry point: the Hypothesis properties with many examples from random seeds, then the atheris harnesses (FUZZ_SECONDS each; skipped where atheris has no wheel) (~15 min)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_parsers.py tests/test_fuzz_http.py tests/test_bad_input_regressions.py
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,fuzz]' || echo "atheris does not install here: the coverage-guided harnesses are skipped"
+	@$(PIP) install --require-hashes -r $(FUZZ_LOCK) || echo "atheris does not install here: the coverage-guided harnesses are skipped"
 	@if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
 		for harness in tests/fuzz/fuzz_*.py; do $(BIN)/python $$harness -max_total_time=$(FUZZ_SECONDS) || exit 1; done; \
 	fi
@@ -41,5 +58,21 @@ bench-full: install  ## full benchmarks (adds 1M triples) -> docs/benchmarks.md
 load: install      ## load test: mixed reads at 8, 32 and 64 clients, 60 s each, while a harvest and submissions write; zero 5xx, zero lost writes (~5 min) -> docs/load.md
 	$(BIN)/python -m bench.load --clients 8 32 64 --duration 60
 
-clean:             ## remove the virtual environment and the default store
-	rm -rf $(VENV) .venv-peers var
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip --quiet --disable-pip-version-check install uv==$(UV_VERSION)
+
+lock: $(UV)        ## re-resolve the lock files after an edit of pyproject.toml or bench/peers.in, keeping every pin that still fits
+	$(BUILD_REQUIRES) | $(UV_COMPILE) pyproject.toml - --extra test -o $(LOCK)
+	$(UV_COMPILE) pyproject.toml --extra test --extra fuzz --constraint $(LOCK) -o $(FUZZ_LOCK)
+	$(UV_COMPILE) bench/peers.in -o $(PEERS_LOCK)
+
+upgrade: $(UV)     ## re-resolve every lock to the newest versions, show what changed, reinstall and run the tests
+	@mkdir -p var && for f in $(LOCK) $(FUZZ_LOCK) $(PEERS_LOCK); do grep -E '^[a-z0-9._-]+==' $$f > var/$$(basename $$f).before || true; done
+	$(MAKE) lock UPGRADE=--upgrade
+	@for f in $(LOCK) $(FUZZ_LOCK) $(PEERS_LOCK); do echo "== $$f"; grep -E '^[a-z0-9._-]+==' $$f | diff var/$$(basename $$f).before - | grep '^[<>]' || echo "   unchanged"; done
+	rm -rf .venv-peers
+	$(MAKE) test
+
+clean:             ## remove the virtual environments and the default store
+	rm -rf $(VENV) .venv-peers $(TOOLS) var

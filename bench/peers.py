@@ -23,6 +23,7 @@ dependencies never touch ours; :func:`ensure_peers` creates it and installs them
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -44,7 +45,8 @@ LOCAL_GRAPH = BASE + "graph/local"
 ONTOLOGY_GRAPH = BASE + "graph/ontology"
 ONTOLOGY_FILES = sorted((ROOT / "ontology").glob("*.ttl"))
 PEERS_VENV = ROOT / ".venv-peers"
-PEER_PACKAGES = ("oxigraph>=0.5,<0.6", "rdflib-endpoint", "uvicorn")
+#: The peers, exactly as locked (``bench/peers.in`` says what they are; ``make lock`` resolves it).
+PEERS_LOCK = ROOT / "bench" / "peers.lock"
 START_TIMEOUT_S = 180.0
 
 
@@ -81,15 +83,19 @@ def peer_bin(name: str) -> Path:
 
 
 def ensure_peers() -> Path:
-    """Create ``.venv-peers`` and install the peers in it, unless they are already there (idempotent)."""
-    python = peer_bin("python")
-    if not python.exists():
-        run_command([shutil.which("python3") or sys.executable, "-m", "venv", PEERS_VENV])
-    ready = peer_bin("oxigraph").exists() and peer_bin("rdflib-endpoint").exists() and subprocess.run(
-        [str(python), "-c", "import rdflib_endpoint, uvicorn"], capture_output=True, timeout=120
-    ).returncode == 0
-    if not ready:
-        run_command([python, "-m", "pip", "install", "-q", *PEER_PACKAGES])
+    """Make ``.venv-peers`` hold exactly ``bench/peers.lock`` (idempotent: nothing is done while the lock is unchanged).
+
+    The virtualenv is made anew when the lock changes, so it never keeps a package the lock dropped; the
+    stamp records which lock it was installed from.
+    """
+    stamp = PEERS_VENV / ".installed-lock"
+    wanted = hashlib.sha256(PEERS_LOCK.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted and peer_bin("python").exists():
+        return PEERS_VENV
+    run_command([shutil.which("python3") or sys.executable, "-m", "venv", "--clear", PEERS_VENV])
+    run_command([peer_bin("python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                 "--require-hashes", "-r", PEERS_LOCK])
+    stamp.write_text(wanted)
     return PEERS_VENV
 
 

@@ -3,6 +3,7 @@ and adding a language is adding a folder of catalogues, not code."""
 
 from __future__ import annotations
 
+import gettext as gettext_module
 import re
 import shutil
 from pathlib import Path
@@ -111,8 +112,9 @@ def test_translations_keep_the_placeholders(lang):
     assert not wrong, f"{lang} translations whose placeholders differ from their message's:\n" + "\n".join(wrong)
 
 
-def _po(path: Path, *pairs: tuple[str, str], fuzzy: str = "") -> None:
-    body = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', ""]
+def _po(path: Path, *pairs: tuple[str, str], fuzzy: str = "", plural_forms: str | None = "nplurals=2; plural=(n > 1);") -> None:
+    body = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"']
+    body += [f'"Plural-Forms: {plural_forms}\\n"', ""] if plural_forms else [""]
     for msgid, msgstr in pairs:
         body += ([("#, fuzzy")] if msgid == fuzzy else []) + [f'msgid "{msgid}"', f'msgstr "{msgstr}"', ""]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +130,51 @@ def test_two_catalogues_of_a_language_may_not_disagree(tmp_path):
     _po(tmp_path / "fr" / "c.po", ("Projects", "Les projets"))
     with pytest.raises(ValueError, match="c.po.*'Projects'.*translated differently"):
         load_catalogues(tmp_path, ("en", "fr"))
+
+
+PLURAL_CASES = (0, 1, 2, 1_000_000)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_plural_form_is_the_catalogues_own(lang):
+    """For 0, 1, 2 and a million, each plural message gives the form its catalogue's rule picks, never the English.
+
+    The rule is the catalogues' ``Plural-Forms`` header, compiled here by the standard library, so the
+    answer cannot depend on Babel's locale data (Babel 2.19 gives French a third form for millions).
+    """
+    tables = load_catalogues(TRANSLATIONS, tuple(LANGUAGES))
+    plural = gettext_module.c2py(re.search(r"plural=([^;]+);", catalogue_plural_forms(lang)).group(1))
+    messages = [m for _file, m in catalogue_messages(lang) if m.pluralizable and is_translated(m)]
+    assert messages, f"no plural message in translations/{lang}"
+    wrong = []
+    for m in messages:
+        for n in PLURAL_CASES:
+            got = tables[lang].ngettext(m.id[0], m.id[1], n)
+            if got != m.string[plural(n)] or (got in m.id and got not in m.string):
+                wrong.append(f"{m.id[0]!r}, n={n}: {got!r}")
+    assert not wrong, f"{lang} plurals that are not the catalogue's own form:\n" + "\n".join(wrong)
+
+
+def catalogue_plural_forms(lang: str) -> str:
+    headers = {re.search(r'"Plural-Forms: ([^"\\]+)', p.read_text(encoding="utf-8")).group(1)
+               for p in (TRANSLATIONS / lang).glob("*.po")}
+    assert len(headers) == 1, headers
+    return headers.pop()
+
+
+def test_a_catalogue_must_state_its_plural_rule_and_follow_it(tmp_path):
+    _po(tmp_path / "fr" / "a.po", ("Projects", "Projets"))
+    _po(tmp_path / "fr" / "b.po", ("Run", "Exécuter"), plural_forms=None)
+    with pytest.raises(ValueError, match="b.po: no Plural-Forms header"):
+        load_catalogues(tmp_path, ("fr",))
+    _po(tmp_path / "fr" / "b.po", ("Run", "Exécuter"), plural_forms="nplurals=2; plural=(n != 1);")
+    with pytest.raises(ValueError, match="declare different Plural-Forms"):
+        load_catalogues(tmp_path, ("fr",))
+    (tmp_path / "fr" / "b.po").unlink()
+    with (tmp_path / "fr" / "a.po").open("a", encoding="utf-8") as f:
+        f.write('msgid "%(num)s row"\nmsgid_plural "%(num)s rows"\nmsgstr[0] "%(num)s ligne"\n')
+    with pytest.raises(ValueError, match="a.po: '%\\(num\\)s row' has 1 plural form\\(s\\), its header says 2"):
+        load_catalogues(tmp_path, ("fr",))
 
 
 # ------------------------------------------------------------------ choosing the language

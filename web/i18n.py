@@ -15,6 +15,7 @@ that lacks the language (``Content-Language`` says which one was served).
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +36,12 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 def load_catalogues(translations_dir: Path, languages: tuple[str, ...]) -> dict[str, NullTranslations]:
     """One merged translation table per language, from every ``.po`` file of its folder.
 
-    A message defined twice with different translations is an error (two areas disagreeing is a bug).
+    A catalogue means what its own header says: its plural rule is its ``Plural-Forms`` header, never
+    Babel's locale data (whose CLDR rules change between Babel versions: Babel 2.19 gives French three
+    forms where our catalogues have two, and a rule that asks for a form a catalogue lacks turns the
+    message back into English). So every catalogue of a language must declare the same rule, and every
+    plural message must have as many forms as it says. A message defined twice with different
+    translations is an error too (two areas disagreeing is a bug).
     """
     tables: dict[str, NullTranslations] = {}
     for lang in languages:
@@ -44,13 +50,23 @@ def load_catalogues(translations_dir: Path, languages: tuple[str, ...]) -> dict[
         if not files:
             tables[lang] = NullTranslations()
             continue
+        rule = _plural_rule(files)
         merged = Catalog(locale=lang)
+        merged.mime_headers = [("Plural-Forms", rule)]
         for path in files:
             with path.open("rb") as f:
                 catalog = read_po(f, locale=lang)
             for message in catalog:
                 if not message.id or not message.string or message.fuzzy:
                     continue
+                if message.pluralizable and not any(message.string):
+                    continue  # not translated yet: shown in English
+                forms = len([form for form in message.string if form]) if message.pluralizable else 1
+                if message.pluralizable and (forms != merged.num_plurals or len(message.string) != forms):
+                    raise ValueError(
+                        f"{path}: {message.id[0]!r} has {forms} plural form(s), "
+                        f"its header says {merged.num_plurals} ({rule})"
+                    )
                 known = merged.get(message.id)
                 if known is not None and known.string != message.string:
                     raise ValueError(f"{path}: {message.id!r} is translated differently in another {lang} catalogue")
@@ -60,6 +76,22 @@ def load_catalogues(translations_dir: Path, languages: tuple[str, ...]) -> dict[
         buffer.seek(0)
         tables[lang] = Translations(fp=buffer)
     return tables
+
+
+_PLURAL_FORMS = re.compile(r'^"Plural-Forms:\s*(.*?)\s*(?:\\n)?"\s*$', re.MULTILINE)
+
+
+def _plural_rule(files: list[Path]) -> str:
+    """The ``Plural-Forms`` header shared by a language's catalogues; an error if one lacks it or they differ."""
+    rules = {}
+    for path in files:
+        found = _PLURAL_FORMS.search(path.read_text(encoding="utf-8"))
+        if found is None:
+            raise ValueError(f"{path}: no Plural-Forms header (a catalogue says its own plural rule)")
+        rules[path.name] = found.group(1)
+    if len(set(rules.values())) > 1:
+        raise ValueError(f"{files[0].parent}: the catalogues declare different Plural-Forms: {rules}")
+    return next(iter(rules.values()))
 
 
 def negotiate(asked: str | None, cookie: str | None, accept_languages, languages: tuple[str, ...], default: str) -> str:
