@@ -19,6 +19,7 @@ from graph.queries import load_catalogue
 from graph.settings import Settings, load_settings
 from graph.store import open_query_pool, open_store
 from graph.validation import Validator
+from graph.workers.validation import ValidationPool
 
 #: The web application's parts, one module each with its blueprint ``bp``.
 BLUEPRINTS = (
@@ -57,14 +58,17 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     store = open_store(settings)
     pool = open_query_pool(store, settings)
+    validation = ValidationPool(settings)
 
     def shutdown() -> None:
+        validation.close()
         pool.close()
         store.close()
 
     atexit.register(shutdown)
     app.extensions["tscgraph.store"] = store
     app.extensions["tscgraph.pool"] = pool
+    app.extensions["tscgraph.validation"] = validation
     app.extensions["tscgraph.validator"] = Validator.from_paths(settings.shapes_dir, settings.ontology_dir)
     app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir)
     app.extensions["tscgraph.shutdown"] = shutdown

@@ -2,7 +2,7 @@
 
 ``python -m bench.load [--clients 8 32 64] [--duration 60] [--out docs/load.md]`` (``make load``):
 
-1. starts a real server (``tscgraph setup`` + ``tscgraph serve``, gunicorn) on a temporary store with the
+1. starts a real server (``tscgraph setup`` + ``tscgraph serve``, granian) on a temporary store with the
    bundled data, writes enabled with a fresh bearer token, one harvest source — a partner node on
    127.0.0.1 (a small HTTP server in this process) whose records change at every fetch, so every harvest
    really replaces its graph — and ``rate_limit`` raised: all the load comes from one address, 127.0.0.1,
@@ -107,7 +107,7 @@ def server_settings(srv: LoadServer) -> dict:
     from graph.settings import load_settings
 
     s = load_settings(environ={"TSCGRAPH_" + k: v for k, v in srv.settings.items()})
-    return {"gunicorn": f"1 worker process (gthread), {s.server_threads} threads", "server_threads": s.server_threads,
+    return {"server": f"granian, 1 worker process, {s.server_threads} application threads", "server_threads": s.server_threads,
             "query_workers": s.query_workers, "query_queue_wait_s": s.query_queue_wait,
             "query_time_limit_s": s.query_time_limit, "rate_limit": s.rate_limit, "store": "embedded (pyoxigraph, RocksDB)",
             "data": "the bundled data (tscgraph setup)",
@@ -165,7 +165,8 @@ def run_load(clients=(8, 32, 64), duration_s: float = 60, *, pause_s: float = 1.
     with tempfile.TemporaryDirectory(prefix="tscgraph-load-", dir=workdir) as tmp, Partner() as partner:
         work = Path(tmp)
         (work / "sources.toml").write_text(
-            f'[[source]]\nname = "{SOURCE}"\nkind = "rdf"\nurl = "{partner.url}"\nschedule = "1h"\n', encoding="utf-8")
+            f'[[source]]\nname = "{SOURCE}"\nkind = "rdf"\nurl = "{partner.url}"\nschedule = "1h"\n'
+            "allow_private_addresses = true  # the partner node runs on loopback, beside the server\n", encoding="utf-8")
         t0 = time.monotonic()
         srv = start(work)
         try:

@@ -32,7 +32,7 @@ def describe_machine() -> dict:
     except (OSError, StopIteration):
         distro = ""
     versions = {}
-    for package in ("pyoxigraph", "rdflib", "pyshacl", "flask", "gunicorn", "requests"):
+    for package in ("pyoxigraph", "rdflib", "pyshacl", "flask", "granian", "requests"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -146,7 +146,7 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
               + "; ".join(f"c={p['clients']}: {p['loadavg_before'][0]} → {p['loadavg_after'][0]}" for p in phases) + ".",
               "- The load generator (wrk, 2 threads) and the writers run on the same machine as the server, over "
               "loopback: they take CPU from it.",
-              f"- Server: `tscgraph serve`, gunicorn with {s['gunicorn']}; query_workers {s['query_workers']} "
+              f"- Server: `tscgraph serve`, {s['server']}; query_workers {s['query_workers']} "
               f"(processes), query_queue_wait {s['query_queue_wait_s']:g} s, query_time_limit "
               f"{s['query_time_limit_s']:g} s; {s['store']}; {s['data']}, {s['triples']:,} triples at the start. "
               "The phases run one after the other on the same server, so the store grows with the writes.",

@@ -4,7 +4,7 @@ Each server runs on a free loopback port (127.0.0.1 only) as a context manager y
 :class:`Server` whose ``url`` is its SPARQL endpoint:
 
 * :func:`ours` — ``tscgraph setup``, ``tscgraph load --no-validate --replace --graph <local> DATA``
-  into a fresh store, then ``tscgraph serve`` (gunicorn, query worker processes over snapshots).
+  into a fresh store, then ``tscgraph serve`` (granian, query worker processes over snapshots).
 * :func:`oxigraph_server` — the raw Oxigraph server (PyPI ``oxigraph``, the Rust CLI):
   ``oxigraph load`` of DATA into the local graph and of ``ontology/*.ttl`` into the ontology graph,
   then ``oxigraph serve-read-only --union-default-graph`` (or, ``in_memory=True``, ``oxigraph serve``

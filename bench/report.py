@@ -221,7 +221,7 @@ def write_report() -> Path:
         if http:
             out += [f"### HTTP at {http.get('scale', 0):,} triples", "",
                     "wrk (Debian) on loopback, each scenario at each concurrency for the run's duration, servers interleaved; "
-                    "every server's answer to each shared query was checked first (same rows). `ours` is tscgraph (gunicorn, "
+                    "every server's answer to each shared query was checked first (same rows). `ours` is tscgraph (granian, "
                     "one web process, query workers); `oxigraph` is `oxigraph serve-read-only` on the same data; "
                     "`rdflib-endpoint` serves the same files. Pages and named queries exist only on ours.", ""]
             out += http_table(http["rows"])

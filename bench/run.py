@@ -46,7 +46,7 @@ def describe_machine() -> dict:
     except (OSError, StopIteration, ValueError):
         mem_kb = 0
     versions = {}
-    for package in ("pyoxigraph", "rdflib", "pyshacl", "flask", "gunicorn"):
+    for package in ("pyoxigraph", "rdflib", "pyshacl", "flask", "granian"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -104,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("stats", help="triples per named graph and instances per class")
 
-    sub.add_parser("token", help="make a bearer token for writes, and the hash to put in update_tokens")
+    p = sub.add_parser("token", help="make a bearer token for writes, and the line to put in update_tokens")
+    p.add_argument("--admin", action="store_true",
+                   help="the admin scope: may also change the ontology and the graphs the server keeps itself "
+                        "(record log, validation reports, change feeds, harvest log)")
 
     p = sub.add_parser("editor-password", help="hash an editor's password: prints the 'login:hash' to put in editors")
     p.add_argument("login", help="the editor's login (letters, digits, . _ @ -)")
@@ -467,11 +470,15 @@ def cmd_stats(args, settings: Settings) -> int:
 
 
 def cmd_token(args, settings: Settings) -> int:
-    from graph.auth import hash_token, new_token
+    from graph.auth import Scope, new_token, token_entry
 
     token = new_token()
+    scope = Scope.ADMIN if args.admin else Scope.WRITE
     print(f"token (give it to the writer, keep it secret): {token}")
-    print(f"hash (add it to the update_tokens setting):     {hash_token(token)}")
+    print(f"hash (add it to the update_tokens setting):     {token_entry(token, scope)}")
+    print(f"scope: {scope.value} — " + ("every public graph, the ontology and the server's own graphs included"
+                                        if args.admin else "the public graphs but the ontology and the server's "
+                                        "own; 'tscgraph token --admin' for those") + "; never a private graph")
     return EXIT_OK
 
 

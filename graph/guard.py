@@ -19,6 +19,7 @@ an IRI could start a string or comment the check would not see: a text that name
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterator
 
@@ -56,14 +57,23 @@ def _skeleton(sparql: str) -> tuple[str, list[str]]:
 
 def _ambiguous_iri(sparql: str) -> str | None:
     """An IRI-looking token whose reading as "less than" would start a string or comment the check does not see:
-    one holding a quote, or a ``#`` with a long string opening later on its line."""
+    one holding a quote, or a ``#`` with a long string opening later on its line.
+
+    Linear in the text: the long-string openers and the line ends are found once, and each IRI looks up the
+    next of each (a check that copied the rest of the text for every IRI took 104 s on a 400 kB query)."""
+    openers = [m.start() for m in _LONG_STRING.finditer(sparql)]
+    line_ends = [m.start() for m in re.finditer(r"[\r\n]", sparql)]
     for match in _TOKENS.finditer(sparql):
         iri = match.group("iri")
         if iri is None:
             continue
-        line_rest = re.split(r"[\r\n]", sparql[match.end():], maxsplit=1)[0]
-        if "'" in iri or ("#" in iri and _LONG_STRING.search(line_rest)):
+        if "'" in iri:
             return iri
+        if "#" in iri:
+            opener = bisect.bisect_left(openers, match.end())
+            line_end = bisect.bisect_left(line_ends, match.end())
+            if opener < len(openers) and (line_end == len(line_ends) or openers[opener] < line_ends[line_end]):
+                return iri
     return None
 
 

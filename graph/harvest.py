@@ -2,9 +2,11 @@
 
 A run of one source (:func:`harvest_source`):
 
-1. **fetch** the source (a file path, or http(s) with bounded retries and back-off: :data:`ATTEMPTS`
-   attempts, waiting :data:`BACKOFF` seconds between them, each with a timeout, the body capped at
-   :data:`MAX_BYTES`);
+1. **fetch** the source (a file path the sources file names, or http(s) through the guarded client of
+   :mod:`loaders.net` under the source's policy — http(s) only, the source's origin and its
+   ``allow_origins``, no loopback/private/link-local address unless ``allow_private_addresses``, every
+   redirect checked — with bounded retries and back-off: :data:`ATTEMPTS` attempts, waiting
+   :data:`BACKOFF` seconds between them, each with a timeout, the body capped at :data:`MAX_BYTES`);
 2. **load** it with its kind's loader (``rdf``, ``schemaorg``, ``iati``; ``sparql``: a partner's
    endpoint, :mod:`loaders.sparql`; ``changes``: a tscgraph partner's change feed applied to what the
    source holds here, :mod:`loaders.feed`), dropping the partner's own bookkeeping (:data:`BOOKKEEPING`)
@@ -18,8 +20,11 @@ A run of one source (:func:`harvest_source`):
    content is the content of the last successful run (same canonical digest, same triple counts in
    the store) only the run record is written: re-harvesting unchanged data changes nothing else.
 
-A run that fails (source down, slow, malformed) writes only its run record (outcome ``failed`` with
-the error); the previous harvest is not touched.
+A run that fails (source down, slow, malformed, a link refused) writes only its run record (outcome
+``failed`` with the error); the previous harvest is not touched. The error and the problems stored with
+a run are public (the harvest log, the /harvest pages), so they are **classified** (:func:`public_problem`,
+:class:`loaders.net.FetchError`): "HTTP 404", "too large (over N bytes)", "refused address (loopback)",
+"line 5: not valid turtle: syntax error at line 5, column 3" — never an excerpt of what was read.
 
 Provenance, in the public graph ``{base}graph/harvest-log`` (PROV-O, DCTERMS and VoID terms only)::
 
@@ -28,7 +33,7 @@ Provenance, in the public graph ``{base}graph/harvest-log`` (PROV-O, DCTERMS and
         prov:used <{base}id/harvest-source/{name}> ;
         prov:wasAssociatedWith <{base}id/agent/tscgraph-harvester> ;
         prov:startedAtTime … ; prov:endedAtTime … ;
-        rdfs:comment "the error" ;                          # failed runs only
+        rdfs:comment "the error", "a problem" ;             # failed runs only; classified
         prov:generated <…run…#harvest>, <…run…#quarantine>, <…run…#added>, <…run…#removed>, <…run…#changed> .
     <…#harvest>    a void:Dataset ; void:triples n ; void:entities records ; dcterms:identifier "digest" ;
                    dcterms:isPartOf <harvest graph> .
@@ -41,11 +46,10 @@ Provenance, in the public graph ``{base}graph/harvest-log`` (PROV-O, DCTERMS and
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import tomllib
-import urllib.error
-import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -62,8 +66,11 @@ from graph.reports import judged_records, owner_map, report_graph, verdicts
 from graph.settings import Settings
 from graph.store import Store
 from graph.validation import Validator, read_turtle_dir
+from graph.workers.pool import PoolError
 from graph.writes import WRITE_LOCK
-from loaders import Loaded
+from loaders import Loaded, Problem, net
+from loaders.feed import FeedError
+from loaders.net import FetchError, Policy
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 Progress = Callable[[str], None]
@@ -72,17 +79,22 @@ Progress = Callable[[str], None]
 ATTEMPTS = 3
 BACKOFF = (0.5, 1.0, 2.0)
 #: Seconds one HTTP attempt may take to connect and between bytes read.
-TIMEOUT = 20.0
+TIMEOUT = net.TIMEOUT
+#: Seconds one document may take in all (a body that trickles in ends there).
+DEADLINE = net.DEADLINE
 #: Largest body a source may send (bytes): 100 MiB, ten times the default request limit.
-MAX_BYTES = 100 * 1024 * 1024
+MAX_BYTES = net.MAX_BYTES
 KINDS = ("rdf", "schemaorg", "iati", "sparql", "changes")
 #: Predicates of a tscgraph node's own bookkeeping about its records (graph.recordlog, graph.reports).
 BOOKKEEPING = (DCTERMS.dateAccepted, TSC.conformance)
 _NAME = re.compile(r"[A-Za-z0-9-]+")
+_KEYS = {"name", "kind", "url", "schedule", "lang", "allow_origins", "allow_private_addresses"}
+logger = logging.getLogger("tscgraph.harvest")
 
 
 class HarvestError(Exception):
-    """A source could not be fetched or read; the message says why (it is stored with the failed run)."""
+    """A source could not be read; the message says why in classified words (it is stored with the failed
+    run, and published)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,14 @@ class Source:
     url: str
     schedule: str = ""
     lang: str = "en"
+    #: Origins (``https://mirror.example``) the partner's links and redirects may lead to besides the url's own.
+    allow_origins: tuple[str, ...] = ()
+    #: Whether the source may be on loopback, private or link-local addresses (the operator's own network).
+    allow_private_addresses: bool = False
+
+    def policy(self) -> Policy:
+        """Who a harvest of this source may contact (:mod:`loaders.net`)."""
+        return Policy.for_source(self.url, self.allow_origins, self.allow_private_addresses)
 
 
 @dataclass
@@ -128,7 +148,7 @@ def read_sources(path: Path | str) -> list[Source]:
     sources, seen = [], set()
     for index, entry in enumerate(data.get("source", []), 1):
         where = f"{path}: source {index}"
-        unknown = set(entry) - {"name", "kind", "url", "schedule", "lang"}
+        unknown = set(entry) - _KEYS
         if unknown:
             raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         name, kind, url = str(entry.get("name", "")), str(entry.get("kind", "")), str(entry.get("url", ""))
@@ -140,9 +160,22 @@ def read_sources(path: Path | str) -> list[Source]:
             raise ValueError(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if not url:
             raise ValueError(f"{where}: url is missing")
+        origins = entry.get("allow_origins", [])
+        if not isinstance(origins, list) or not all(isinstance(o, str) and _is_origin(o) for o in origins):
+            raise ValueError(f"{where}: allow_origins must be a list of origins such as \"https://mirror.example\" "
+                             "(http(s), a host, an optional port, no path)")
+        private = entry.get("allow_private_addresses", False)
+        if not isinstance(private, bool):
+            raise ValueError(f"{where}: allow_private_addresses must be true or false")
         seen.add(name)
-        sources.append(Source(name, kind, url, str(entry.get("schedule", "")), str(entry.get("lang", "en"))))
+        sources.append(Source(name, kind, url, str(entry.get("schedule", "")), str(entry.get("lang", "en")),
+                              tuple(origins), private))
     return sources
+
+
+def _is_origin(text: str) -> bool:
+    """``scheme://host[:port]``, nothing more (a trailing ``/`` is allowed)."""
+    return net.is_http(text) and re.fullmatch(r"https?://[^/?#@]+/?", text, re.I) is not None
 
 
 def quarantine_graph(settings: Settings, name: str) -> str:
@@ -166,39 +199,40 @@ def agent_iri(settings: Settings) -> URIRef:
 # ------------------------------------------------------------------ fetching
 
 
-def fetch(url: str, *, attempts: int = ATTEMPTS, backoff: tuple[float, ...] = BACKOFF, timeout: float = TIMEOUT,
+def fetch(url: str, *, policy: Policy | None = None, attempts: int = ATTEMPTS,
+          backoff: tuple[float, ...] = BACKOFF, timeout: float = TIMEOUT, deadline: float = DEADLINE,
           max_bytes: int = MAX_BYTES, progress: Progress = lambda _m: None, sleep=time.sleep) -> tuple[bytes, int]:
-    """The body of ``url`` (http/https, or a file path) and the attempts it took; HarvestError after the last."""
-    if not re.match(r"https?://", url):
+    """The body of ``url`` and the attempts it took; FetchError (classified) after the last.
+
+    ``policy`` (default: ``url`` is the source itself, :meth:`Policy.for_source`) says what may be read: a
+    local path only where it is the file the sources file names as the source (``policy.own_file``), never
+    one a partner's document names; http(s) through :func:`loaders.net.fetch_body`. Only a transient failure
+    (a timeout, a refused connection, HTTP 5xx) is tried again; a refusal or a 404 is final."""
+    policy = policy or Policy.for_source(url)
+    if not net.is_http(url):
+        if not policy.own_file or url != policy.own_file:
+            raise FetchError(net.NOT_HTTP)
         path = Path(url[7:] if url.startswith("file://") else url)
         try:
-            if path.stat().st_size > max_bytes:
-                raise HarvestError(f"{path} is larger than {max_bytes} bytes")
-            return path.read_bytes(), 1
-        except OSError as exc:
-            raise HarvestError(f"cannot read {path}: {exc.strerror}") from None
-    last = ""
+            with path.open("rb") as file:  # read with the cap: a /dev/zero named here ends at max_bytes
+                data = file.read(max_bytes + 1)
+        except OSError:
+            raise FetchError("the source's file is not readable") from None
+        if len(data) > max_bytes:
+            raise FetchError(f"too large (over {max_bytes} bytes)")
+        return data, 1
     for attempt in range(1, attempts + 1):
         try:
-            request = urllib.request.Request(url, headers={"User-Agent": "tscgraph-harvester"})
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                chunks, size = [], 0
-                while chunk := answer.read(64 * 1024):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise HarvestError(f"{url} sent more than {max_bytes} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks), attempt
-        except urllib.error.HTTPError as exc:
-            last = f"HTTP {exc.code} {exc.reason}"
-            exc.close()
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(getattr(exc, "reason", exc))
-        if attempt < attempts:
+            return net.fetch_body(url, policy, timeout=timeout, deadline=deadline, max_bytes=max_bytes), attempt
+        except FetchError as exc:
+            if not exc.transient:
+                raise
+            if attempt == attempts:
+                raise FetchError(f"{exc.reason} (after {attempts} attempts)", transient=True) from None
             wait = backoff[min(attempt - 1, len(backoff) - 1)]
-            progress(f"  attempt {attempt}/{attempts} failed ({last}); retrying in {wait:g} s")
+            progress(f"  attempt {attempt}/{attempts} failed ({exc.reason}); retrying in {wait:g} s")
             sleep(wait)
-    raise HarvestError(f"{url}: {last} (after {attempts} attempts)")
+    raise FetchError("no attempt made")  # attempts < 1
 
 
 # ------------------------------------------------------------------ loading
@@ -209,10 +243,10 @@ def gunzip(data: bytes, url: str, max_bytes: int = MAX_BYTES) -> bytes:
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(data, max_bytes + 1)
-    except zlib.error as exc:
-        raise HarvestError(f"{url}: not a readable gzip file ({exc})") from None
+    except zlib.error:
+        raise HarvestError("not a readable gzip file") from None
     if len(out) > max_bytes or inflater.unconsumed_tail:
-        raise HarvestError(f"{url}: larger than {max_bytes} bytes once decompressed; not harvested")
+        raise HarvestError(f"too large (over {max_bytes} bytes once decompressed)")
     return out
 
 
@@ -236,7 +270,7 @@ def load_source(source: Source, data: bytes, settings: Settings, ontology: Graph
 
                 return load_schemaorg(data, source.url, settings.base_iri, source.lang)
             if contexts:
-                raise HarvestError(f"{source.url}: remote JSON-LD context not fetched ({contexts[0]})")
+                raise HarvestError("remote JSON-LD context not fetched (give the context inline)")
         return parse_loaded(data, fmt, settings.base_iri, source.url)
     if source.kind == "schemaorg":
         from loaders.schemaorg import load_schemaorg
@@ -248,6 +282,22 @@ def load_source(source: Source, data: bytes, settings: Settings, ontology: Graph
         return load_iati(data, source.url, base_iri=settings.base_iri,
                          ontology_graph=ontology if ontology is not None else read_turtle_dir(settings.ontology_dir))
     raise HarvestError(f"kind {source.kind!r} is not fetched as a document")
+
+
+#: Where a problem is, published only when it names a position in fixed words and numbers; anything else
+#: (a node's name or IRI, an element the partner named) is published as "document".
+_PUBLIC_WHERE = re.compile(
+    r"line \d+(, column \d+)?|byte \d+|activity \d+|document|file|answer|endpoint|class|@context"
+    r"|a node without @id|class <" + re.escape(str(TSC)) + r"[A-Za-z]+>, offset \d+"
+    r"|iati-activity\[\d+\](/@?[a-z][a-z-]*(\[\d+\])?)*")
+
+
+def public_problem(problem: Problem) -> str:
+    """A loader's problem as a run stores and publishes it: where (a position) and what (the loader's
+    classified message) — never the value, which may quote what was read."""
+    where = problem.where if _PUBLIC_WHERE.fullmatch(problem.where) else "document"
+    message = " ".join(problem.message.split())
+    return f"{where}: {message[:300]}"
 
 
 def strip_bookkeeping(graph: Graph) -> int:
@@ -413,17 +463,18 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
     started = datetime.now(timezone.utc)
     harvest_iri, quarantine_iri = settings.harvest_graph(source.name), quarantine_graph(settings, source.name)
     digest = None
+    policy = source.policy()
     try:
         progress(f"{source.name}: fetching {source.url}")
         if source.kind == "sparql":
             from loaders.sparql import harvest_sparql
 
-            loaded, run.attempts = harvest_sparql(source.url), 1
+            loaded, run.attempts = harvest_sparql(source.url, policy=policy), 1
         elif source.kind == "changes":
             from loaders.feed import apply_feed
 
             def get(url: str) -> bytes:
-                data, attempts = fetcher(url, progress=progress)
+                data, attempts = fetcher(url, policy=policy, progress=progress)
                 run.attempts = max(run.attempts, attempts)
                 return data
 
@@ -432,13 +483,13 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
             held = store.read_graph(harvest_iri) + _records_only(store.read_graph(quarantine_iri))
             loaded, run.position = apply_feed(source.url, held, cursor, get, source.url)
         else:
-            data, run.attempts = fetcher(source.url, progress=progress)
+            data, run.attempts = fetcher(source.url, policy=policy, progress=progress)
             progress(f"{source.name}: {len(data)} bytes in {run.attempts} attempt(s); reading ({source.kind})")
             loaded = load_source(source, data, settings, ontology)
         strip_bookkeeping(loaded.graph)
-        run.problems = [str(p) for p in loaded.problems]
+        run.problems = [public_problem(p) for p in loaded.problems]
         if loaded.problems:
-            raise HarvestError(f"{len(loaded.problems)} problem(s) reading the source; first: {loaded.problems[0]}")
+            raise HarvestError(f"{len(loaded.problems)} problem(s) reading the source; first: {run.problems[0]}")
         progress(f"{source.name}: {len(loaded.graph)} triples, {loaded.records} record(s); validating")
         report = validator.validate(loaded.graph)
         good, quarantine, bad = split_quarantine(loaded.graph, report, settings, source, started)
@@ -456,10 +507,13 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
         unchanged = (last_digest(store, settings, source.name) == digest and store.count(harvest_iri) == len(good)
                      and store.count(quarantine_iri) == len(quarantine))
         run.outcome = "unchanged" if unchanged else "ok"
-    except HarvestError as exc:
+    except PoolError as exc:  # validation in a worker: over its time limit, or the workers busy
+        run.outcome, run.error = "failed", f"validation stopped ({type(exc).__name__.removeprefix('Pool').lower()})"
+    except (HarvestError, FetchError, FeedError) as exc:  # classified words, safe to publish
         run.outcome, run.error = "failed", str(exc)
     except Exception as exc:  # a loader or endpoint failing in an unforeseen way still fails only this source
-        run.outcome, run.error = "failed", f"{type(exc).__name__}: {exc}"
+        logger.exception("harvest of %s failed unexpectedly", source.name)  # the details: the operator's log only
+        run.outcome, run.error = "failed", f"unexpected error ({type(exc).__name__})"
     log = run_graph(settings, run, started, datetime.now(timezone.utc), digest)
     with WRITE_LOCK:
         if run.outcome == "ok":

@@ -12,11 +12,13 @@ write time, which would be a server error instead of the client's; they are refu
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import warnings
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal, URIRef, Variable
 from rdflib.parser import PythonInputSource
 
 from graph.store.oxigraph import to_ox
@@ -110,9 +112,25 @@ def _json_ld(data: bytes | str, source: str) -> PythonInputSource:
 
 
 def check_storable(graph: Graph, source: str, fmt: str) -> None:
-    """Refuse a term the store cannot hold (an IRI with a space, a bad language tag): it is the input's fault."""
+    """Refuse a term the store cannot hold (an IRI with a space, a bad language tag): it is the input's fault.
+
+    So is what N3 says beyond RDF, which rdflib reads into a graph all the same: formulas (``{ :a :b :c }``
+    as a term), variables (``?x``, ``@forAll``), literals as subjects, literals or blank nodes as predicates.
+    Every door that reads RDF comes through here (uploads, validation, submissions, the Graph Store Protocol,
+    loaders, harvests), so each answers such input as bad input, with this message."""
     seen: set = set()
     for triple in graph:
+        s, p, _o = triple
+        for term in triple:
+            if isinstance(term, Graph):  # rdflib's QuotedGraph
+                raise RdfReadError(f"{source}: not RDF: an N3 formula {{ … }} is not an RDF term (formulas and rules "
+                                   "are N3 only); send plain triples")
+            if isinstance(term, Variable):
+                raise RdfReadError(f"{source}: not RDF: an N3 variable (?x, @forAll, @forSome) is not an RDF term; "
+                                   "send plain triples")
+        if isinstance(s, Literal) or not isinstance(p, URIRef):
+            raise RdfReadError(f"{source}: not RDF: a literal as a subject, or a literal or blank node as a predicate "
+                               "(N3 allows them, RDF does not); send plain triples")
         for term in triple:
             if term in seen:
                 continue
@@ -123,8 +141,33 @@ def check_storable(graph: Graph, source: str, fmt: str) -> None:
                 raise RdfReadError(f"{source}: not valid {fmt}: {str(term)[:200]!r} is not an RDF term ({exc})") from None
 
 
+def refuse_doctype(data: bytes | str, source: str) -> None:
+    """Refuse an XML document that declares a DOCTYPE, before any parser that would expand it sees it.
+
+    rdflib reads RDF/XML with the standard library's expat, which expands internal entities: a 567-byte
+    document of nested entities ("billion laughs") cost minutes of CPU. No RDF/XML needs a DTD, so a
+    DOCTYPE is refused outright, whatever its content; defusedxml's reader checks that (and the XML's
+    well-formedness) in one linear pass, in any encoding the document declares.
+    """
+    from xml.sax import SAXException
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.expatreader import create_parser
+
+    parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        parser.parse(io.BytesIO(data.encode("utf-8") if isinstance(data, str) else data))
+    except DefusedXmlException:
+        raise RdfReadError(f"{source}: not valid xml: a DOCTYPE or entity declaration is not accepted "
+                           "(RDF/XML needs none)") from None
+    except SAXException:
+        pass  # not well-formed: rdflib's own parser says where
+
+
 def parse_rdf(data: bytes | str, fmt: str, base_iri: str, source: str = "input") -> Graph:
     """Parse RDF text in syntax ``fmt``; pure apart from the parser, shared by files and HTTP bodies."""
+    if fmt == "xml":
+        refuse_doctype(data, source)
     readable = _json_ld(data, source) if fmt == "json-ld" else data
     graph = _parse(readable, fmt, base_iri, source)
     check_storable(graph, source, fmt)
@@ -152,3 +195,26 @@ def _parse(data: bytes | str | PythonInputSource, fmt: str, base_iri: str, sourc
     except Exception as exc:  # rdflib raises many kinds (BadSyntax, SAXParseException, ValueError, …)
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise RdfReadError(f"{source}: not valid {fmt}: {reason}") from None
+
+
+def error_line(message: str, data: bytes | str, fmt: str) -> int | None:
+    """The line of ``data`` a parser's ``message`` is about: the line it names, the line of the text it quotes,
+    or, in a line-based syntax (N-Triples, N-Quads), the first line that does not parse on its own."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    found = re.search(r"\bline (\d+)", message) or re.search(r"<unknown>:(\d+):", message)
+    if found:
+        return int(found.group(1))
+    quoted = re.search(r"Invalid line(?: \(.*?\))?: '?(.*?)'?$", message)
+    if quoted:
+        wanted = quoted.group(1).strip()
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip() and line.strip() == wanted:
+                return number
+    if fmt in ("nt", "nquads"):
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                try:
+                    parse_rdf(line, fmt, "http://localhost/")
+                except RdfReadError:
+                    return number
+    return None

@@ -135,8 +135,7 @@ def report_graph(settings: Settings, report: ValidationReport, judged: list[URIR
     result_nodes: dict[Node, ValidationResult] = {}
     for s, p, o in report.graph:
         out.add((node if s in old_roots else s, p, node if o in old_roots else o))
-    for r_node in report.graph.subjects(RDF.type, SH.ValidationResult):
-        result_nodes[r_node] = _result_of(report, r_node)
+    result_nodes.update(results_by_node(report))
     out.add((node, RDF.type, SH.ValidationReport))
     out.set((node, SH.conforms, Literal(report.conforms)))
     stamp = Literal(at.isoformat(), datatype=XSD.dateTime)
@@ -162,6 +161,15 @@ def report_graph(settings: Settings, report: ValidationReport, judged: list[URIR
         for record, verdict in found.items():
             out.add((record, TSC.conformance, CONFORMANCE[verdict]))
     return out, node, act, found
+
+
+def results_by_node(report: ValidationReport) -> dict[Node, ValidationResult]:
+    """Each result node of the report graph → its result (one pass; looking each up was quadratic)."""
+    found = {r.node: r for r in report.results if r.node is not None}
+    for r_node in report.graph.subjects(RDF.type, SH.ValidationResult):
+        if r_node not in found:
+            found[r_node] = _result_of(report, r_node)
+    return found
 
 
 def _result_of(report: ValidationReport, r_node: Node) -> ValidationResult:

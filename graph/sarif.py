@@ -36,11 +36,24 @@ def rules_of(shapes: Graph) -> list[URIRef]:
     return sorted(found, key=str)
 
 
+_NAME_TOKEN = re.compile(r"<[^<>\s]*>|[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]+")
+
+
 def find_lines(text: str, base: str) -> Callable[[Node], int | None]:
-    """focus node → the 1-based line where the input first writes it as a subject (else first mention)."""
+    """focus node → the 1-based line where the input first writes it as a subject (else first mention).
+
+    The text is read once: every IRI and prefixed name is indexed by the first line that starts with it and
+    the first line that holds it, so each focus node is a few dictionary lookups (scanning every line for
+    every focus node was quadratic: a large document made a SARIF answer cost minutes)."""
     prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(text)}
-    lines = text.splitlines()
-    memo: dict[Node, int | None] = {}
+    as_subject: dict[str, int] = {}
+    mentioned: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _NAME_TOKEN.finditer(line):
+            token = match.group(0)
+            mentioned.setdefault(token, number)
+            if not line[:match.start()].strip():
+                as_subject.setdefault(token, number)
 
     def spellings(node: URIRef) -> list[str]:
         iri = str(node)
@@ -55,16 +68,12 @@ def find_lines(text: str, base: str) -> Callable[[Node], int | None]:
     def line_of(node: Node) -> int | None:
         if not isinstance(node, URIRef):
             return None
-        if node not in memo:
-            names = spellings(node)
-            memo[node] = None
-            for pattern in ([re.compile(r"^\s*" + re.escape(n) + r"(?![\w:-])") for n in names],
-                            [re.compile(r"(?<![\w:])" + re.escape(n) + r"(?![\w:-])") for n in names]):
-                hit = next((i for i, line in enumerate(lines, 1) if any(p.search(line) for p in pattern)), None)
-                if hit is not None:
-                    memo[node] = hit
-                    break
-        return memo[node]
+        names = spellings(node)
+        for index in (as_subject, mentioned):
+            hits = [index[n] for n in names if n in index]
+            if hits:
+                return min(hits)
+        return None
 
     return line_of
 
@@ -92,7 +101,8 @@ def to_sarif(report: ValidationReport, hints: HintMaker, shapes: Graph, *, lang:
             "tool": {"driver": driver},
             "artifacts": [{"location": {"uri": artifact}}],
             "results": [_result(r, index, hints, lang, translate, artifact, line_of) for r in report.results],
-            "properties": {"conforms": report.conforms, "violations": report.violations, "warnings": report.warnings},
+            "properties": {"conforms": report.conforms, "violations": report.violations, "warnings": report.warnings,
+                           **({"omitted": report.omitted} if report.omitted else {})},
         }],
     }
 

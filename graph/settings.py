@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 #: The repository root: ontology, shapes, queries and bundled data ship beside the package.
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,34 @@ class Settings:
     query_queue_wait: float = _setting(
         10.0, "Seconds a query waits for a free worker before the client gets a 503 'busy' error."
     )
+    max_client_jobs: int = _setting(
+        2,
+        "Most queries (and, separately, most validations) one client address may have running at the same time; "
+        "its further ones wait for one of its own to end (within the queue wait), so that no single client holds "
+        "every worker.",
+    )
+    validation_workers: int = _setting(
+        2,
+        "Validation worker processes: how many documents sent by clients (/validate, submissions, forms) are "
+        "parsed and checked against the shapes at the same time, each where it can be stopped.",
+    )
+    validation_time_limit: float = _setting(
+        20.0,
+        "Seconds the parsing and SHACL validation of one document sent by a client may take; past it the worker "
+        "is killed and the client gets a 503 saying so (split the document and send the parts).",
+    )
+    validation_queue_wait: float = _setting(
+        10.0, "Seconds a document waits for a free validation worker before the client gets a 503 'busy' error."
+    )
+    max_input_triples: int = _setting(
+        50000,
+        "Most triples one document sent by a client (/validate, /submissions, a form) may hold; more gets 413 "
+        "saying so.",
+    )
+    max_literal_length: int = _setting(
+        100000,
+        "Longest literal (in characters) a document sent by a client may hold; longer gets 413 saying so.",
+    )
     service_allowlist: tuple = _setting(
         (),
         "SPARQL endpoints (full IRIs) that public queries may call with SERVICE; any other SERVICE "
@@ -104,8 +133,10 @@ class Settings:
     update_tokens: tuple = _setting(
         (),
         "Hashes ('sha256:…', made by 'tscgraph token') of the bearer tokens allowed to write through "
-        "SPARQL Update and the Graph Store Protocol; none means writes are disabled. Comma-separated "
-        "in the environment variable.",
+        "SPARQL Update and the Graph Store Protocol, each with an optional scope: 'sha256:…' writes the "
+        "public graphs but the ontology and the server's own; 'admin:sha256:…' ('tscgraph token --admin') "
+        "writes those too; private graphs are beyond every token (graph/auth.py). None means writes are "
+        "disabled. Comma-separated in the environment variable.",
     )
     editors: tuple = _setting(
         (),
@@ -122,6 +153,20 @@ class Settings:
         20, "Most submissions and validations (POST) one client may send per rate_limit_window; more get 429."
     )
     rate_limit_window: float = _setting(60.0, "The window, in seconds, of rate_limit.")
+    public_url: str = _setting(
+        "",
+        "The site's public address, e.g. 'https://chm.example.org/' (scheme, host, optional port, ending with "
+        "'/'): every absolute URL the server writes (sitemap, robots.txt, VoID, SPARQL service description, "
+        "feeds, Location) starts with it, never with the request's Host header. Empty: http://host:port/ of "
+        "the host and port settings. When it is https, the session cookie is Secure and answers carry "
+        "Strict-Transport-Security.",
+    )
+    trusted_proxies: int = _setting(
+        0,
+        "How many reverse proxies stand in front of the server: the client address (for rate limits and the "
+        "request log) is read that many entries from the right of X-Forwarded-For. 0: the header is never "
+        "read, the address is the connection's.",
+    )
     harvest_sources: Path = _setting(
         ROOT / "harvest.toml",
         "The sources file of 'tscgraph harvest': the partner nodes to harvest, as [[source]] tables "
@@ -187,12 +232,28 @@ class Settings:
         deleted in a graph that has a feed (graph.changes)."""
         return self.graph_base + "changes"
 
+    @property
+    def sessions_graph(self) -> str:
+        """Private named graph of the editors' sessions: one record per signed-in session, named by a hash
+        of its id (graph.sessions)."""
+        return self.graph_base + "sessions"
+
+    @property
+    def site_url(self) -> str:
+        """The base of every absolute URL the server writes: ``public_url``, else ``http://host:port/``."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
     def is_public_graph(self, graph_iri: str) -> bool:
         """Whether the public may read ``graph_iri``: everything but pending submissions, moderation,
-        the harvest quarantine (records of partner nodes that violate the shapes, with their reports) and
-        the CBD thesaurus labels kept for re-applying (the public reads them in the ontology graph)."""
+        the harvest quarantine (records of partner nodes that violate the shapes, with their reports),
+        the CBD thesaurus labels kept for re-applying (the public reads them in the ontology graph) and
+        the editors' sessions."""
         return not (graph_iri.startswith(self.graph_base + "submission/") or graph_iri == self.moderation_graph
-                    or graph_iri.startswith(self.graph_base + "quarantine/") or graph_iri == self.thesaurus_graph)
+                    or graph_iri.startswith(self.graph_base + "quarantine/") or graph_iri == self.thesaurus_graph
+                    or graph_iri == self.sessions_graph)
 
     def submission_graph(self, submission_id: str) -> str:
         return self.graph_base + "submission/" + submission_id
@@ -261,12 +322,26 @@ def load_settings(
         if not re.fullmatch(r"[A-Za-z0-9._@-]+:\S+\$\S+", editor):
             raise SettingsError("editors holds 'login:hash' entries (see 'tscgraph editor-password'), not passwords")
     for name in ("query_time_limit", "max_result_rows", "max_request_bytes", "query_workers", "query_queue_wait",
-                 "rate_limit", "rate_limit_window", "change_page_size"):
+                 "rate_limit", "rate_limit_window", "change_page_size", "max_client_jobs", "validation_workers",
+                 "validation_time_limit", "validation_queue_wait", "max_input_triples", "max_literal_length"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, got {getattr(settings, name)!r}")
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            parts = parts._replace(scheme="")
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path != "/" or parts.query
+                or parts.fragment or "@" in parts.netloc or any(c.isspace() for c in settings.public_url)):
+            raise SettingsError("public_url is the site's address, like 'https://chm.example.org/' (http or https, "
+                                f"a host, an optional port, nothing after the final '/'), got {settings.public_url!r}")
+    if settings.trusted_proxies < 0:
+        raise SettingsError(f"trusted_proxies counts proxies: 0 or more, got {settings.trusted_proxies!r}")
     for token_hash in settings.update_tokens:
-        if not re.fullmatch(r"sha256:[0-9a-f]{64}", token_hash):
-            raise SettingsError("update_tokens holds token hashes like 'sha256:<64 hex digits>' (see 'tscgraph token'), not tokens")
+        if not re.fullmatch(r"(?:(?:write|admin):)?sha256:[0-9a-f]{64}", token_hash):
+            raise SettingsError("update_tokens holds token hashes like 'sha256:<64 hex digits>' or, for the admin "
+                                "scope, 'admin:sha256:<64 hex digits>' (see 'tscgraph token'), not tokens")
     if settings.default_lang not in settings.languages:
         raise SettingsError(
             f"default_lang must be one of the languages with messages ({', '.join(settings.languages)}), "

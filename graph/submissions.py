@@ -11,8 +11,10 @@ reads them, and no personal data reaches a public graph.
 :func:`approve` re-validates the content and, in one transaction, replaces the published description
 of each of its records in the local graph (the record's triples and those of its blank nodes, such as
 a budget) by the submitted one, and records the decision; the record log then stamps new records.
-:func:`reject` records the decision and its reason. A newer submission of the same records supersedes
-a pending one. Nothing is ever deleted: submission graphs and every step of their history stay.
+:func:`reject` records the decision and its reason. A submitter's corrected version supersedes their own
+pending submission when it names it (:func:`submit`, ``supersedes``); other submissions of the same
+records all stay pending, side by side, and the editor sees the conflict (:func:`conflicts`). Nothing is
+ever deleted: submission graphs and every step of their history stay.
 Each accepted validation is kept as data (:mod:`graph.reports`) in the same transaction: a submission's
 report privately in the moderation graph, an approval's publicly in the validation graph.
 
@@ -46,6 +48,7 @@ from graph.namespaces import TSC, VOCAB
 from graph.reports import report_update
 from graph.settings import Settings
 from graph.store import Store
+from graph.text import is_email
 from graph.validation import ValidationReport, Validator, report_from_graph
 from graph.writes import WRITE_LOCK, description_deletes
 
@@ -64,7 +67,6 @@ SUBMITTABLE_CLASSES = frozenset({
 RESERVED_NAMESPACE = "https://w3id.org/tscgraph/"
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+")
 _EVENT = re.compile(r"#event-(\d+)$")
 
 
@@ -118,14 +120,32 @@ class SubmissionError(Exception):
     """The operation cannot be done (unknown submission, not pending, bad argument); nothing was written."""
 
 
+class SupersedeRefused(SubmissionError):
+    """The submission named to be superseded cannot be, by this one: unknown, no longer pending, about records
+    this one does not hold, or sent from another address. One error for every case, so that the answer tells
+    nothing about someone else's submission (not even whether its address matched); nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("the submission named in supersedes cannot be replaced by this one: it is unknown or no "
+                         "longer pending, holds records this one does not, or was sent from another e-mail address")
+
+
 # ------------------------------------------------------------------ operations
 
 
 def submit(store: Store, validator: Validator, settings: Settings, content: Graph, submitter: Submitter,
-           channel: str, *, edits: URIRef | None = None) -> Submission:
-    """Validate ``content``, then store it as a pending submission (one transaction); earlier pending
-    submissions of the same records become superseded. Raises :class:`SubmissionRefused` (with the
-    report) when the content violates the shapes or the submission rules."""
+           channel: str, *, edits: URIRef | None = None, supersedes: str | None = None) -> Submission:
+    """Validate ``content``, then store it as a pending submission (one transaction). Raises
+    :class:`SubmissionRefused` (with the report) when the content violates the shapes or the submission rules.
+
+    Earlier pending submissions of the same records stay pending: both wait and the editor sees the conflict
+    (:func:`conflicts`) — unless this one is its sender's corrected version, naming the earlier one's id in
+    ``supersedes``: then that one becomes superseded in the same transaction, provided it is pending, every
+    record of it is in this one, and it came from the same e-mail address (else :class:`SupersedeRefused`,
+    nothing written). The id is the proof of "its own submitter": it is unguessable and handed only to whoever
+    sent the submission (the address of its status page, the API's ``Location``), whereas an e-mail address
+    is typed by anyone — matching addresses alone let anyone cancel anyone's pending submission. The address
+    must match as well, so that a status link passed around does not let its reader replace the submission."""
     if channel not in CHANNELS:
         raise SubmissionError(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}")
     _check_submitter(submitter)
@@ -141,6 +161,7 @@ def submit(store: Store, validator: Validator, settings: Settings, content: Grap
         report = _with_problems(shacl, _problems(content, settings, published - {edits}))
         if not report.conforms:
             raise SubmissionRefused(report)
+        replaced = _superseded_by(store, settings, supersedes, records, submitter) if supersedes is not None else []
         submission_id = secrets.token_urlsafe(16)
         iri = submission_iri(settings, submission_id)
         now = _now()
@@ -170,7 +191,7 @@ def submit(store: Store, validator: Validator, settings: Settings, content: Grap
             f"INSERT DATA {{ GRAPH {_iri(graph)} {{\n{_ntriples(content)}\n}}\n"
             f"GRAPH {mod} {{\n{_ntriples(moderation)}\n}} }}"
         ]
-        for older in _pending_about(store, settings, records):
+        for older in replaced:
             reason = Literal(f"Superseded by submission {submission_id}.", lang="en")
             n = _next_event(store, settings, older)
             operations += _status_change(settings, older, "superseded", n, now, None, reason, extra=[
@@ -378,6 +399,23 @@ def _pending_about(store: Store, settings: Settings, records) -> list[URIRef]:
     return sorted(found, key=str)
 
 
+def _superseded_by(store: Store, settings: Settings, supersedes: str, records, submitter: Submitter) -> list[URIRef]:
+    """The submission ``supersedes`` names, if this submission (of ``records``, from ``submitter``) may replace it."""
+    earlier = get(store, settings, supersedes)
+    if (earlier is None or earlier.status != "pending" or not set(earlier.records) <= set(records)
+            or earlier.submitter.email.casefold() != submitter.email.casefold()):
+        raise SupersedeRefused()
+    return [earlier.iri]
+
+
+def conflicts(store: Store, settings: Settings, submission: Submission) -> list[Submission]:
+    """The other pending submissions about any of ``submission``'s records, newest first: what an editor must
+    weigh before deciding it (approving one may make another an edit of a record it did not know of)."""
+    found = [_read(store, settings, iri) for iri in _pending_about(store, settings, submission.records)
+             if iri != submission.iri]
+    return sorted((s for one in found for s in one), key=lambda sub: (sub.created, sub.id), reverse=True)
+
+
 def _next_event(store: Store, settings: Settings, iri: URIRef) -> int:
     rows = store.select(EVENTS_QUERY, bindings={"moderation": URIRef(settings.moderation_graph), "s": iri})
     numbers = [int(m.group(1)) for r in rows if (m := _EVENT.search(str(r["event"])))]
@@ -476,7 +514,7 @@ def _with_problems(report: ValidationReport, problems) -> ValidationReport:
 def _check_submitter(submitter: Submitter) -> None:
     if not isinstance(submitter, Submitter):
         raise SubmissionError("the submitter must be a Submitter(name, email)")
-    if submitter.email and (len(submitter.email) > 320 or not _EMAIL.fullmatch(submitter.email)):
+    if submitter.email and not is_email(submitter.email):
         raise SubmissionError(f"{submitter.email!r} is not an e-mail address")
 
 

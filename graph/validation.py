@@ -40,6 +40,7 @@ class ValidationResult:
     source_shape: Node | None
     constraint: URIRef | None
     messages: dict[str, str] = field(default_factory=dict)
+    node: Node | None = field(default=None, compare=False)  #: the result's node in the report graph
 
     @property
     def severity_name(self) -> str:
@@ -56,10 +57,16 @@ class ValidationResult:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """The outcome of one validation; ``graph`` is the standard ``sh:ValidationReport``."""
+    """The outcome of one validation; ``graph`` is the standard ``sh:ValidationReport``.
+
+    A report cut for a public answer (:meth:`cut`) keeps its first results; ``omitted`` says how many it
+    left out, and the counts (``violations``, ``warnings``, ``conforms``) stay those of the whole report.
+    """
 
     results: tuple[ValidationResult, ...]
     graph: Graph
+    omitted: int = 0
+    counts: tuple[int, int] | None = None  #: (violations, warnings) of the whole report, once cut
 
     @property
     def conforms(self) -> bool:
@@ -68,11 +75,33 @@ class ValidationReport:
 
     @property
     def violations(self) -> int:
+        if self.counts is not None:
+            return self.counts[0]
         return sum(1 for r in self.results if r.severity == SH.Violation)
 
     @property
     def warnings(self) -> int:
+        if self.counts is not None:
+            return self.counts[1]
         return sum(1 for r in self.results if r.severity == SH.Warning)
+
+    def cut(self, most: int) -> "ValidationReport":
+        """The report with its first ``most`` results (they are sorted violations first), its graph holding
+        only those, and the whole report's counts; the report itself when it is not longer."""
+        if len(self.results) <= most:
+            return self
+        kept_results = self.results[:most]
+        kept_nodes = {r.node for r in kept_results if r.node is not None}
+        graph = Graph()
+        for prefix, namespace in self.graph.namespaces():
+            graph.bind(prefix, namespace)
+        dropped = {n for n in self.graph.subjects(RDF.type, SH.ValidationResult)} - kept_nodes
+        for s, p, o in self.graph:
+            if s in dropped or o in dropped or _owned_by(self.graph, s, dropped):
+                continue
+            graph.add((s, p, o))
+        return ValidationReport(results=kept_results, graph=graph, omitted=len(self.results) - most,
+                                counts=(self.violations, self.warnings))
 
     def to_text(self, lang: str = "en", label: str | None = None) -> str:
         return render_text(self, lang, label)
@@ -105,6 +134,12 @@ class Validator:
     @classmethod
     def from_paths(cls, shapes_dir: Path, ontology_dir: Path) -> "Validator":
         return cls(read_turtle_dir(shapes_dir), read_turtle_dir(ontology_dir))
+
+    def subset(self, shapes: Graph) -> "Validator":
+        """A validator of some of the shapes (a shape set) over the same vocabularies, sharing their scope."""
+        validator = Validator.__new__(Validator)
+        validator.shapes, validator.ontology, validator.scope = shapes, self.ontology, self.scope
+        return validator
 
     def validate(self, data: Graph) -> ValidationReport:
         scoped = Graph()
@@ -153,6 +188,7 @@ def report_from_graph(report_graph: Graph) -> ValidationReport:
                 source_shape=report_graph.value(node, SH.sourceShape),
                 constraint=report_graph.value(node, SH.sourceConstraintComponent),
                 messages=messages,
+                node=node,
             )
         )
     results.sort(key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), str(r.focus_node), str(r.path), str(r.value)))
@@ -194,11 +230,26 @@ def _path_text(node: BNode, graph: Graph) -> str:
     return f"_:{node}"
 
 
+def _owned_by(graph: Graph, node: Node, results: set) -> bool:
+    """Whether blank node ``node`` hangs (through blank nodes) under one of ``results``."""
+    seen = set()
+    while isinstance(node, BNode) and node not in seen:
+        if node in results:
+            return True
+        seen.add(node)
+        parents = list(graph.subjects(None, node))
+        if len(parents) != 1:
+            return False
+        node = parents[0]
+    return node in results
+
+
 def render_dict(report: ValidationReport, lang: str = "en") -> dict:
     return {
         "conforms": report.conforms,
         "violations": report.violations,
         "warnings": report.warnings,
+        **({"omitted": report.omitted} if report.omitted else {}),
         "results": [
             {
                 "severity": r.severity_name,
@@ -238,6 +289,8 @@ def render_text(report: ValidationReport, lang: str = "en", label: str | None = 
         if r.value is not None:
             line += f" ({words['value']}: {term_text(r.value, report.graph)})"
         lines.append(line)
+    if report.omitted:
+        lines.append(f"  … {report.omitted} more")
     return "\n".join(lines)
 
 

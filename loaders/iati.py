@@ -98,10 +98,10 @@ def load_iati(data: bytes | str, source: str, *, base_iri: str, ontology_graph: 
     graph = bind_prefixes(Graph())
     loaded = Loaded(graph)
     try:
-        root = fromstring(data)
+        root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
-        loaded.problems.append(Problem(source, "document", "refused: the file declares XML entities or external "
-                                       f"references, which partner files may not ({type(exc).__name__})"))
+        loaded.problems.append(Problem(source, "document", "refused: the file declares a DOCTYPE, XML entities or "
+                                       f"external references, which partner files may not ({type(exc).__name__})"))
         return loaded
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
@@ -260,8 +260,8 @@ class _Mapper:
             if name.language not in named:
                 g.add((iri, SKOS.prefLabel, name))
             elif named[name.language] != name:
-                self.problem(where, f"organisation already named differently in {name.language} "
-                             f"({named[name.language]}); the first name is kept", str(name))
+                self.problem(where, f"organisation already named differently in {name.language}; the first "
+                             "name is kept", f"{named[name.language]} / {name}")
         g.add((iri, TSC.actorType, VOCAB[f"actor-type/{ACTOR_TYPES[code]}"]))
         return _Org(iri, role)
 

@@ -48,14 +48,56 @@ def load_rdf(path: Path | str, base_iri: str) -> Loaded:
 
 
 def parse_loaded(data: bytes | str, fmt: str, base_iri: str, source: str) -> Loaded:
-    """Parse RDF text in rdflib syntax ``fmt``; a parser error becomes a Problem with its line."""
+    """Parse RDF text in rdflib syntax ``fmt``; a parser error becomes a Problem with its line.
+
+    The Problem's message is classified (:func:`read_error`: "not valid turtle: syntax error at line 5,
+    column 3"), the parser's own words — which quote the text around the error — are only its value: a
+    harvest publishes the message, never the value (graph/harvest.py)."""
     try:
         graph = parse_rdf(data, fmt, base_iri, source=source)
     except RdfReadError as exc:
-        message = _reason(str(exc), source)
-        found = _LINE.search(message)
-        return Loaded(Graph(), [Problem(source, f"line {found.group(1)}" if found else "file", message)])
+        where, message = read_error(exc, fmt, source)
+        return Loaded(Graph(), [Problem(source, where, message, _reason(str(exc), source))])
     return Loaded(graph, [], count_records(graph))
+
+
+def read_error(exc: RdfReadError, fmt: str, source: str) -> tuple[str, str]:
+    """(where, classified message) of a read error: fixed words and numbers only, no byte of the input."""
+    reason = _reason(str(exc), source)
+    if reason.startswith("remote JSON-LD context"):
+        return "@context", "remote JSON-LD context not fetched (give the context inline)"
+    if reason.startswith("not RDF:"):
+        return "document", "not RDF: N3 beyond RDF (a formula, a variable, a literal subject or predicate)"
+    if reason.endswith("nested too deeply to read"):
+        return "document", f"not valid {fmt}: nested too deeply to read"
+    if reason.startswith("not valid xml: a DOCTYPE"):
+        return "document", "not valid xml: a DOCTYPE or entity declaration is not accepted"
+    if isinstance(exc.__context__, ValueError) and reason.endswith(")") and "is not an RDF term (" in reason:
+        return "document", f"not valid {fmt}: a term the store cannot hold (not an RDF term)"
+    line, column = syntax_position(exc)
+    if line is None:
+        return "document", f"not valid {fmt}: syntax error"
+    at = f"line {line}" + (f", column {column}" if column is not None else "")
+    return f"line {line}", f"not valid {fmt}: syntax error at {at}"
+
+
+def syntax_position(exc: BaseException) -> tuple[int | None, int | None]:
+    """(line, column), 1-based, of a parser's error: from the parser's own exception (graph.rdfio raises its
+    RdfReadError while handling it) when it is one we know, else the first "line N" of the message."""
+    cause = exc.__cause__ or exc.__context__
+    lines, i, text = getattr(cause, "lines", None), getattr(cause, "_i", None), getattr(cause, "_str", None)
+    if isinstance(lines, int) and isinstance(i, int) and isinstance(text, bytes):  # rdflib's N3/Turtle BadSyntax
+        before = text.decode("utf-8", errors="replace")[:i]
+        return lines + 1, len(before) - (before.rfind("\n") + 1) + 1
+    if hasattr(cause, "getLineNumber") and hasattr(cause, "getColumnNumber"):  # RDF/XML: SAXParseException
+        try:
+            return int(cause.getLineNumber()), int(cause.getColumnNumber()) + 1
+        except (TypeError, ValueError):
+            pass
+    if isinstance(cause, json.JSONDecodeError):
+        return cause.lineno, cause.colno
+    found = _LINE.search(str(exc))
+    return (int(found.group(1)), None) if found else (None, None)
 
 
 def count_records(graph: Graph) -> int:

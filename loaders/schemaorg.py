@@ -47,7 +47,7 @@ from graph.namespaces import CBD, GBF, PLACE, SCHEMA, TSC, VOCAB, bind_prefixes
 from graph.rdfio import RdfReadError, parse_rdf
 from graph.text import fold
 from loaders import Loaded, Problem
-from loaders.rdf import is_schema_org
+from loaders.rdf import is_schema_org, read_error
 from loaders.resolve import default_resolver
 
 LOCAL_CONTEXT = {"@vocab": str(SCHEMA), "schema": str(SCHEMA)}
@@ -131,7 +131,7 @@ class SchemaOrgMapper:
             iri = f"{self.base}id/{kind}/{slug}-{n}"
         self.minted.add(iri)
         self.iris[node] = URIRef(iri)
-        self.problem(self.where(node), f"no @id: the {kind} was given the IRI {iri}")
+        self.problem(self.where(node), f"no @id: the {kind} was given an IRI made from its name", iri)
         return URIRef(iri)
 
     def add_texts(self, node: Node, subject: URIRef, source_p: URIRef, target_p: URIRef, what: str) -> None:
@@ -142,7 +142,7 @@ class SchemaOrgMapper:
             if lit is None:
                 continue
             if lit.language in seen:
-                self.problem(self.where(node), f"a second {what} in language {lit.language!r} ignored", value)
+                self.problem(self.where(node), f"a second {what} in the same language ignored", value)
                 continue
             seen.add(lit.language)
             self.out.add((subject, target_p, lit))
@@ -358,9 +358,9 @@ class SchemaOrgMapper:
         unknown = Counter(t for n in set(self.src.subjects(RDF.type, None)) for t in self.types(n)
                           if t not in PROJECT_TYPES | ORG_TYPES | PART_TYPES)
         for kind, n in sorted(unknown.items(), key=lambda kv: str(kv[0])):
-            self.problem("document", f"type {_short(kind)} not loaded ({_times(n)})")
+            self.problem("document", f"a type not loaded ({_times(n)})", _short(kind))
         for prop, n in sorted(self.ignored_properties.items(), key=lambda kv: str(kv[0])):
-            self.problem("document", f"property {_short(prop)} ignored ({_times(n)})")
+            self.problem("document", f"a property ignored ({_times(n)})", _short(prop))
         if not self.records:
             self.problem("document", "no schema:Project or schema:Organization found")
 
@@ -469,9 +469,10 @@ def load_schemaorg(data: str | bytes, source: str, base_iri: str, default_lang: 
         src = parse_rdf(json.dumps(doc), "json-ld", base_iri, source=source)
     except RecursionError:
         return Loaded(Graph(), problems + [Problem(source, "document", "not valid JSON-LD: nested too deeply to read")])
-    except RdfReadError as exc:
+    except RdfReadError as exc:  # classified: the parser's words, which quote the input, are only the value
         reason = str(exc).removeprefix(f"{source}: ").removeprefix("not valid json-ld: ")
-        return Loaded(Graph(), problems + [Problem(source, "document", f"not valid JSON-LD: {reason}")])
+        where, message = read_error(exc, "JSON-LD", source)
+        return Loaded(Graph(), problems + [Problem(source, where, message, reason)])
     mapper = SchemaOrgMapper(https_schema(src), source, base_iri, lang)
     mapper.run()
     return Loaded(mapper.out, problems + mapper.problems, mapper.records)

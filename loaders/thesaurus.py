@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
@@ -30,6 +29,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from graph.namespaces import GBF, TSC, bind_prefixes
 from loaders import Loaded, Problem
+from loaders.net import FetchError, Policy, fetch_body
 
 LANGUAGES = ("en", "fr", "es")
 TERMS_IRI = "https://api.cbd.int/api/v2013/thesaurus/terms/"
@@ -45,16 +45,18 @@ def fetch_thesaurus(domain: str, url_template: str = DEFAULT_URL_TEMPLATE, timeo
     """The CBD's answer for ``domain`` (e.g. ``GBF-TARGETS``), as bytes; raises ``OSError`` when unreachable.
 
     The domain is checked so that it cannot change the URL's shape; the answer is cut at
-    :data:`MAX_ANSWER_BYTES` (a longer one is refused) so a misbehaving server cannot exhaust memory.
+    :data:`MAX_ANSWER_BYTES` (a longer one is refused) so a misbehaving server cannot exhaust memory. The
+    guarded client (:mod:`loaders.net`) fetches it: the template's own address is the operator's choice, a
+    redirect is followed only to a public address.
     """
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]*", domain):
         raise ValueError(f"not a CBD thesaurus domain: {domain!r}")
-    request = urllib.request.Request(url_template.format(domain=domain), headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https template from settings
-        data = response.read(MAX_ANSWER_BYTES + 1)
-    if len(data) > MAX_ANSWER_BYTES:
-        raise OSError(f"the CBD thesaurus answer for {domain} is larger than {MAX_ANSWER_BYTES} bytes")
-    return data
+    url = url_template.format(domain=domain)
+    try:
+        return fetch_body(url, Policy.for_operator(url), headers={"Accept": "application/json"}, timeout=timeout,
+                          max_bytes=MAX_ANSWER_BYTES)
+    except FetchError as exc:
+        raise OSError(exc.reason) from None
 
 
 def load_thesaurus(data: bytes | str, source: str, ontology_graph: Graph) -> Loaded:

@@ -81,6 +81,10 @@ TOKEN = "test-token-for-writes-3f1c9a"
 TOKEN_HASH = "sha256:" + __import__("hashlib").sha256(TOKEN.encode()).hexdigest()
 #: The header that carries TOKEN, for the write routes.
 AUTH = {"Authorization": "Bearer " + TOKEN}
+#: A token of the admin scope (graph/auth.py): it may also change the ontology and the server's own graphs.
+ADMIN_TOKEN = "test-admin-token-7d2e40"
+ADMIN_TOKEN_HASH = "admin:sha256:" + __import__("hashlib").sha256(ADMIN_TOKEN.encode()).hexdigest()
+ADMIN_AUTH = {"Authorization": "Bearer " + ADMIN_TOKEN}
 #: What a browser asks for: the HTML page of a route.
 HTML = {"Accept": "text/html"}
 
@@ -107,6 +111,24 @@ def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF field in the page"
     return found.group(1)
+
+
+class FromAddress(requests.adapters.HTTPAdapter):
+    """Connections from a chosen loopback address (127.0.0.2…): rate limits and shares count per client address."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+def client_from(address: str) -> requests.Session:
+    """A client whose requests come from loopback address ``address``."""
+    browser = requests.Session()
+    browser.mount("http://", FromAddress(address))
+    return browser
 
 
 def get_page(url: str, **params) -> requests.Response:

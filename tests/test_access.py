@@ -21,7 +21,17 @@ from werkzeug.security import generate_password_hash
 
 from graph.settings import ROOT
 from server import create_app
-from tests.conftest import AUTH, BASE, TEST_DATA, TOKEN_HASH, csrf_of, make_settings, start_server, stop_server
+from tests.conftest import (
+    AUTH,
+    BASE,
+    TEST_DATA,
+    TOKEN_HASH,
+    client_from,
+    csrf_of,
+    make_settings,
+    start_server,
+    stop_server,
+)
 from tests.test_duplicates import HARVEST, MNHN, OFB, PARTNER_DATA, PARTNER_MNHN, PARTNER_OFB
 from tests.test_moderation import PASSWORD, sign_in, status_of, submit_project
 from web.auth import WRITE_ROUTES, Access, WriteRoute
@@ -223,23 +233,6 @@ def test_harvest_check_takes_an_editor_session_too(server):
 
 
 # ------------------------------------------------------------------ open to anyone, within the rate limit
-
-
-class FromAddress(requests.adapters.HTTPAdapter):
-    """Connections from a chosen loopback address: the rate limit counts per client address."""
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
-
-
-def client_from(address: str) -> requests.Session:
-    browser = requests.Session()
-    browser.mount("http://", FromAddress(address))
-    return browser
 
 
 def open_route_request(browser: requests.Session, url: str, route: WriteRoute) -> requests.Response:

@@ -266,7 +266,7 @@ def test_a_node_harvests_a_partner_s_feed_increment_by_increment(feed_server, tm
         answer = requests.post(feed_server + "/update", data={"update": text}, headers=AUTH, timeout=30)
         assert answer.status_code == 200, answer.text
 
-    source = Source("b-feed", "changes", feed_server + "/changes/local")
+    source = Source("b-feed", "changes", feed_server + "/changes/local", allow_private_addresses=True)  # B: loopback
     graph = settings.harvest_graph("b-feed")
     with OxigraphStore(tmp_path / "node-a") as store:
         setup_store(store, settings, validator)

@@ -78,11 +78,13 @@ def nodes(tmp_path_factory):
         # Node A: setup, harvest B with the real CLI, then serve.
         tmp_a = tmp_path_factory.mktemp("node-a")
         sources = tmp_a / "sources.toml"
+        # Node B is on loopback: each source allows private addresses (a partner on the internet would not).
         sources.write_text(
-            f'[[source]]\nname = "b"\nkind = "sparql"\nurl = "{b_sparql}"\nschedule = "24h"\n\n'
-            f'[[source]]\nname = "b-page"\nkind = "rdf"\nurl = "{page}"\n\n'
-            f'[[source]]\nname = "b-dump"\nkind = "rdf"\nurl = "{node_b.url}/dumps/tscgraph.nq.gz"\n',
-            encoding="utf-8")
+            f'[[source]]\nname = "b"\nkind = "sparql"\nurl = "{b_sparql}"\nschedule = "24h"\n'
+            'allow_private_addresses = true\n\n'
+            f'[[source]]\nname = "b-page"\nkind = "rdf"\nurl = "{page}"\nallow_private_addresses = true\n\n'
+            f'[[source]]\nname = "b-dump"\nkind = "rdf"\nurl = "{node_b.url}/dumps/tscgraph.nq.gz"\n'
+            'allow_private_addresses = true\n', encoding="utf-8")
         env = cli_env(tmp_a / "store")
         subprocess.run([str(BIN / "tscgraph"), "setup"], env=env, check=True, capture_output=True, timeout=300)
         harvest = subprocess.run([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env=env,

@@ -29,6 +29,7 @@ import pytest
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
+from rdflib import RDF, Graph, Literal, URIRef
 from werkzeug.exceptions import HTTPException
 
 from graph.rdfio import MEDIA_TYPES
@@ -56,6 +57,8 @@ from web.graphstore import BODY_FORMATS
 ANSWER_WITHIN = 30
 QUERY_LIMIT = 5
 MAX_BYTES = 100_000
+#: Input caps far below the defaults, so that generated documents reach them (#23: the budgets of /validate).
+MAX_TRIPLES, MAX_LITERAL = 300, 2_000
 SUBMITTER = {"X-Submitter-Name": "Fuzz Test", "X-Submitter-Email": "fuzz@example.org"}
 REPORTS = ["application/json", "text/turtle", "application/sarif+json", "text/html", "*/*", "text/plain"]
 #: Graphs the write properties may name: fresh ones, never the bundled data's (a PUT would replace it).
@@ -75,7 +78,8 @@ def server(tmp_path_factory):
     # query_time_limit short: a mutated query that happens to be expensive ends in its documented 503 quickly.
     tmp = tmp_path_factory.mktemp("fuzz-http")
     s = start_server(tmp, update_tokens=TOKEN_HASH, rate_limit="100000", max_request_bytes=str(MAX_BYTES),
-                     query_time_limit=str(QUERY_LIMIT), query_workers="2")
+                     query_time_limit=str(QUERY_LIMIT), query_workers="2", max_input_triples=str(MAX_TRIPLES),
+                     max_literal_length=str(MAX_LITERAL))
     Accepted.submissions = 0
     yield s.url
     stop_server(s)
@@ -131,7 +135,8 @@ def message_of(response: requests.Response) -> str:
 def answered_well(response: requests.Response, what: str = "") -> requests.Response:
     """No server error (but the query time limit's documented 503), and a 4xx says why."""
     status, head = response.status_code, f"{response.request.method} {response.url[:300]} {what}"
-    documented = status == 503 and response.text.startswith(("timeout:", "busy:"))
+    documented = status == 503 and (response.text.startswith(("timeout:", "busy:"))
+                                    or "time limit" in response.text or "busy" in response.text)
     assert status < 500 or documented, f"{head}\n→ {status}\n{response.text[:3000]}"
     if 400 <= status < 500 and response.request.method != "HEAD":
         assert message_of(response).strip(), f"{head}\n→ {status} without a message"
@@ -187,6 +192,34 @@ def test_validate_answers_bad_rdf_in_every_syntax_with_a_4xx_or_a_report(server,
 def test_validate_answers_any_content_type_and_deep_nesting(server, body, media):
     headers = {"Content-Type": header_value(media), "Accept": "application/json"}
     answered_well(call("POST", server + "/validate", data=body, headers=headers))
+
+
+@examples(25)
+@given(triples=st.integers(MAX_TRIPLES - 20, MAX_TRIPLES + 20), literal=st.integers(MAX_LITERAL - 50, MAX_LITERAL + 50),
+       syntax=st.sampled_from(["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]),
+       door=st.sampled_from(["/validate", "/submissions"]))
+def test_documents_at_the_input_caps_are_validated_or_413(server, triples, literal, syntax, door):
+    """Around the input caps, in every syntax and on both doors: within them a document is read (a report, or
+    a submission refused by the shapes), past either cap it is a 413 that names the cap, never a 5xx."""
+    graph = Graph()
+    subject = URIRef(BASE + "id/actor/fuzz-caps")
+    graph.add((subject, RDF.type, URIRef("https://w3id.org/tscgraph/ontology#Actor")))
+    graph.add((subject, URIRef("http://purl.org/dc/terms/description"), Literal("d" * literal)))
+    for n in range(triples - 2):
+        graph.add((subject, URIRef("http://example.org/p"), Literal(n)))
+    fmt = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
+           "application/rdf+xml": "xml"}[syntax]
+    body = graph.serialize(format=fmt, encoding="utf-8")
+    if len(body) > MAX_BYTES:
+        return
+    r = answered_well(call("POST", server + door, data=body,
+                           headers={"Content-Type": syntax, "Accept": "application/json", **SUBMITTER}))
+    over = triples > MAX_TRIPLES or literal > MAX_LITERAL
+    assert (r.status_code == 413) == over, (triples, literal, r.status_code, r.text[:300])
+    if over:
+        assert ("triples" if triples > MAX_TRIPLES else "literal") in r.json()["error"]
+    if r.status_code == 201:
+        Accepted.submissions += 1
 
 
 @examples(40)

@@ -31,6 +31,11 @@ def run(store, settings, validator, source, **kw):
     return harvest_source(store, settings, source, validator, fetcher=kw.pop("fetcher", fast_fetch), **kw)
 
 
+def on_loopback(name: str, url: str) -> Source:
+    """An rdf source served by the test's own partner on loopback, which the sources file must allow."""
+    return Source(name, "rdf", url, allow_private_addresses=True)
+
+
 def served(body: dict[str, bytes], delay: float = 0.0):
     """A loopback HTTP server in a thread serving ``body`` by path (``delay`` seconds between 4 KiB chunks)."""
 
@@ -73,6 +78,18 @@ def test_sources_file_errors(tmp_path):
     bad.write_text('[[source]]\nname = "a"\nkind = "csv"\nurl = "x.ttl"\n')
     with pytest.raises(ValueError, match="kind must be"):
         read_sources(bad)
+    for value in ('["https://mirror.example/path"]', '["file:///etc"]', '"https://mirror.example"', '[3]'):
+        bad.write_text(f'[[source]]\nname = "a"\nkind = "rdf"\nurl = "x.ttl"\nallow_origins = {value}\n')
+        with pytest.raises(ValueError, match="allow_origins must be a list of origins"):
+            read_sources(bad)
+    bad.write_text('[[source]]\nname = "a"\nkind = "rdf"\nurl = "x.ttl"\nallow_private_addresses = "yes"\n')
+    with pytest.raises(ValueError, match="allow_private_addresses must be true or false"):
+        read_sources(bad)
+    bad.write_text('[[source]]\nname = "a"\nkind = "rdf"\nurl = "https://p.example/x.ttl"\n'
+                   'allow_origins = ["https://Mirror.example:8443/"]\nallow_private_addresses = true\n')
+    [source] = read_sources(bad)
+    assert source.policy().origins == {"https://p.example:443", "https://mirror.example:8443"}
+    assert source.policy().private
 
 
 def test_file_source_quarantine_provenance_and_unchanged(store, settings, validator, tmp_path):
@@ -117,18 +134,18 @@ def test_file_source_quarantine_provenance_and_unchanged(store, settings, valida
 def test_http_source_down_and_malformed_keep_previous(store, settings, validator):
     server, url = served({"/a.ttl": (DATA / "good.ttl").read_bytes(), "/bad.ttl": b"<oops> <is> not turtle ."})
     try:
-        source = Source("partner-b", "rdf", url + "/a.ttl")
+        source = on_loopback("partner-b", url + "/a.ttl")
         assert run(store, settings, validator, source).outcome == "ok"
         graph = settings.harvest_graph("partner-b")
         kept = store.fingerprints()[graph]
         progress: list[str] = []
-        down = Source("partner-b", "rdf", f"http://127.0.0.1:{free_port()}/a.ttl")
+        down = on_loopback("partner-b", f"http://127.0.0.1:{free_port()}/a.ttl")
         failed = run(store, settings, validator, down, progress=progress.append)
         assert failed.outcome == "failed" and "after 3 attempts" in failed.error
         assert sum("retrying" in line for line in progress) == 2
-        malformed = run(store, settings, validator, Source("partner-b", "rdf", url + "/bad.ttl"))
+        malformed = run(store, settings, validator, on_loopback("partner-b", url + "/bad.ttl"))
         assert malformed.outcome == "failed"
-        missing = run(store, settings, validator, Source("partner-b", "rdf", url + "/gone.ttl"))
+        missing = run(store, settings, validator, on_loopback("partner-b", url + "/gone.ttl"))
         assert missing.outcome == "failed" and "404" in missing.error
         assert store.fingerprints()[graph] == kept
         outcomes = store.select("PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#> "
@@ -174,14 +191,16 @@ def test_killed_harvest_leaves_previous_intact(tmp_path):
     env = cli_env(store_dir)
     sources = tmp_path / "sources.toml"
     try:
-        sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.ttl"\n')
+        sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.ttl"\n'
+                           'allow_private_addresses = true\n')  # the partner is on loopback
         done = subprocess.run([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         with OxigraphStore(store_dir) as store:
             graph = "https://chm.example.org/graph/harvest/partner-c"
             kept = store.fingerprints()[graph]
-        sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.nt"\n')
+        sources.write_text(f'[[source]]\nname = "partner-c"\nkind = "rdf"\nurl = "{url}/partner.nt"\n'
+                           'allow_private_addresses = true\n')
         kill_at([str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], env, "fetching", 0.5)
         with OxigraphStore(store_dir) as store:
             assert store.fingerprints()[graph] == kept
@@ -204,7 +223,8 @@ def test_harvest_killed_inside_its_write_leaves_one_whole_state(tmp_path):
     sources = tmp_path / "sources.toml"
 
     def harvest_cli(store_dir, path):
-        sources.write_text(f'[[source]]\nname = "partner-k"\nkind = "rdf"\nurl = "{url}{path}"\n')
+        sources.write_text(f'[[source]]\nname = "partner-k"\nkind = "rdf"\nurl = "{url}{path}"\n'
+                           'allow_private_addresses = true\n')  # the partner is on loopback
         return [str(BIN / "tscgraph"), "harvest", "--sources-file", str(sources)], cli_env(store_dir)
 
     def records(store_dir):

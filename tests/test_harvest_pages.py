@@ -51,7 +51,8 @@ def harvesting(tmp_path_factory, partner):
     sources.write_text(
         f'[[source]]\nname = "good"\nkind = "rdf"\nurl = "{DATA / "good.ttl"}"\nschedule = "24h"\n\n'
         f'[[source]]\nname = "violating"\nkind = "rdf"\nurl = "{DATA / "with-violation.ttl"}"\n\n'
-        f'[[source]]\nname = "held"\nkind = "rdf"\nurl = "{partner}/held.ttl"\n', encoding="utf-8")
+        f'[[source]]\nname = "held"\nkind = "rdf"\nurl = "{partner}/held.ttl"\n'
+        'allow_private_addresses = true\n', encoding="utf-8")  # the partner is on loopback
     server = start_server(tmp, harvest_sources=str(sources), rate_limit="1000", query_workers="1",
                           update_tokens=TOKEN_HASH, editors="alice:" + generate_password_hash(PASSWORD))
     yield server.url

@@ -303,7 +303,7 @@ def test_error_pages_in_french(live_server):
     missing = get(live_server + "/resource?iri=" + quote("https://chm.example.org/id/nothing-here") + "&lang=fr")
     assert missing.status_code == 404 and "Introuvable" in missing.text and "Rien n&#39;est connu sur" in missing.text
     bad = get(live_server + "/class?iri=" + quote(PROJECT_CLASS) + "&page=x&lang=fr")
-    assert bad.status_code == 400 and "Requête incorrecte" in bad.text and "entier positif" in bad.text
+    assert bad.status_code == 400 and "Requête incorrecte" in bad.text and "nombre entier de 1 à" in bad.text
     nowhere = get(live_server + "/no/such/page?lang=fr")
     assert nowhere.status_code == 404 and "Il n&#39;y a pas de page à cette adresse." in nowhere.text
 

@@ -7,7 +7,6 @@ organisation type we cannot map. The expected report below is exact.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -107,13 +106,12 @@ def test_records_are_marked_as_examples_only_when_asked(validator):
     assert (None, TSC.isExample, None) not in plain.graph
 
 
-def test_billion_laughs_is_refused_at_once(validator):
-    started = time.monotonic()
+def test_billion_laughs_is_refused_before_any_entity_is_expanded(validator):
+    """A DOCTYPE is refused outright, so no entity is ever declared, let alone expanded."""
     loaded = read_iati(DATA / "billion-laughs.xml", base_iri=BASE, ontology_graph=validator.ontology)
-    assert time.monotonic() - started < 2
     assert len(loaded.graph) == 0 and loaded.records == 0
     [problem] = loaded.problems
-    assert problem.where == "document" and problem.message.startswith("refused: the file declares XML entities")
+    assert problem.where == "document" and problem.message.startswith("refused: the file declares a DOCTYPE")
 
 
 def test_external_entity_is_refused(validator, tmp_path):

@@ -59,7 +59,7 @@ def test_odis_project_with_funder_and_members_conforms(validator):
     assert g.value(lab, SCHEMA.email) == Literal("contact@example.org")
     assert g.value(fund, TSC.actorType) == URIRef(VOCAB + "actor-type/funder")
     assert all(g.value(s, TSC.isExample) == Literal(True) for s in (project, lab, fund, friends))
-    assert messages(loaded) == [f"node 'Example: Mangrove Friends': no @id: the actor was given the IRI {friends}"]
+    assert messages(loaded) == [f"node 'Example: Mangrove Friends': no @id: the actor was given an IRI made from its name ('{friends}')"]
     report = validator.validate(g)
     assert report.conforms, report.to_text()
 
@@ -86,7 +86,7 @@ def test_http_schema_org_context_is_local_and_iris_normalised(validator):
     assert g.value(actor, TSC.actorType) == URIRef(VOCAB + "actor-type/ngo")
     assert g.value(actor, DCTERMS.spatial) == URIRef(PLACE + "NC")
     assert g.value(actor, SKOS.prefLabel) == Literal("Example: Friends of the Reef", lang="en")
-    assert messages(loaded) == [f"node 'Example: Friends of the Reef': no @id: the actor was given the IRI {actor}"]
+    assert messages(loaded) == [f"node 'Example: Friends of the Reef': no @id: the actor was given an IRI made from its name ('{actor}')"]
     assert validator.validate(g).conforms
 
 
@@ -106,9 +106,9 @@ def test_unknown_types_and_properties_are_counted_not_dropped_silently():
     assert loaded.records == 2
     assert messages(loaded) == [
         "<https://example.org/p/2>: place not found in the places vocabulary (ontology/places.ttl) ('Atlantis')",
-        "document: type schema:Event not loaded (2 times)",
-        "document: property schema:colour ignored (2 times)",
-        "document: property schema:slogan ignored (once)",
+        "document: a type not loaded (2 times) ('schema:Event')",
+        "document: a property ignored (2 times) ('schema:colour')",
+        "document: a property ignored (once) ('schema:slogan')",
     ]
 
 
@@ -129,7 +129,7 @@ def test_project_without_lead_and_plain_organisation_are_reported():
     assert messages(loaded) == [
         "<https://example.org/p/x>: startDate is not a date (YYYY-MM-DD) ('soon')",
         "<https://example.org/p/x>: no lead organisation: give a member with roleName \"lead organisation\" or a parentOrganization",
-        f"node 'Example: Some Fund': no @id: the actor was given the IRI {fund}",
+        f"node 'Example: Some Fund': no @id: the actor was given an IRI made from its name ('{fund}')",
         "node 'Example: Some Fund': no actor type: give a schema.org subtype of Organization (CollegeOrUniversity, "
         "Consortium, Corporation, FundingAgency, GovernmentOrganization, NGO, ResearchOrganization)",
     ]

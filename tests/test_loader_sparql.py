@@ -18,11 +18,18 @@ from rdflib.namespace import DCTERMS, RDF
 from bench.peers import free_port
 from graph.namespaces import TSC
 from graph.settings import ROOT
+from loaders.net import Policy
 from loaders.rdf import load_rdf
-from loaders.sparql import RECORD_CLASSES, check_endpoint, harvest_sparql
+from loaders.sparql import RECORD_CLASSES, check_endpoint
+from loaders.sparql import harvest_sparql as harvest_anywhere
 from tests.conftest import BASE
 
 BUDGET = TSC.budget
+
+
+def harvest_sparql(endpoint: str, **options):
+    """The test servers are on loopback: their policy allows private addresses, as the sources file must."""
+    return harvest_anywhere(endpoint, policy=Policy.for_source(endpoint, allow_private=True), **options)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +118,14 @@ def test_an_http_error_names_the_class_and_offset(live_server):
     loaded = harvest_sparql(live_server + "/no-such-endpoint", classes=[str(TSC.Actor)], timeout=5)
     [problem] = loaded.problems
     assert problem.where == f"class <{TSC.Actor}>, offset 0" and "refused" in problem.message
+
+
+def test_an_endpoint_on_loopback_is_refused_unless_allowed(live_server):
+    """Without ``allow_private_addresses`` a loopback endpoint is refused before any request, classified."""
+    loaded = harvest_anywhere(live_server + "/sparql", timeout=5)
+    assert len(loaded.graph) == 0
+    [problem] = loaded.problems
+    assert problem.message == "endpoint unreachable: refused address (loopback)"
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/sparql", "/sparql", "http:///sparql"])

@@ -36,6 +36,10 @@ def test_order_defaults_file_environment_overrides(tmp_path: Path):
         ("default_lang = 'de'", "default_lang"),
         ("what = 1", "unknown setting"),
         ("port = ", "not valid TOML"),
+        ("public_url = 'chm.example.org'", "public_url"),
+        ("public_url = 'https://chm.example.org/site/'", "public_url"),
+        ("public_url = 'https://user@chm.example.org/'", "public_url"),
+        ("trusted_proxies = -1", "trusted_proxies"),
     ],
 )
 def test_bad_values_are_refused_with_the_reason(tmp_path: Path, text: str, message: str):

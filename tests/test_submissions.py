@@ -159,11 +159,31 @@ def test_warnings_do_not_refuse_a_submission(ready, settings, validator):
     assert subs.submit(ready, validator, settings, bare, ADA, "form").status == "pending"
 
 
-def test_submitting_the_same_record_twice_supersedes_the_first_and_keeps_both(ready, settings, validator):
+def test_someone_elses_submission_of_the_same_record_is_not_superseded_both_wait(ready, settings, validator):
+    """Issue 23, F6: a second submission about a record used to cancel the first, whoever sent it. Now both
+    wait, and each lists the other as a conflict — even when the addresses match (an address is typed by anyone)."""
+    first = subs.submit(ready, validator, settings, project("contested", title="Example: first"), ADA, "form")
+    before = moderation(ready, settings)
+    second = subs.submit(ready, validator, settings, project("contested", title="Example: second"), GRACE, "api")
+    third = subs.submit(ready, validator, settings, project("contested", title="Example: third"), ADA, "form")
+    other = subs.submit(ready, validator, settings, project("elsewhere"), ADA, "form")
+    first, second, third = (subs.get(ready, settings, s.id) for s in (first, second, third))
+    assert [s.status for s in (first, second, third)] == ["pending"] * 3
+    assert statuses(first) == ["pending"]
+    assert set(before) <= set(moderation(ready, settings))  # nothing of the first was changed
+    assert [c.id for c in subs.conflicts(ready, settings, first)] == [third.id, second.id]
+    assert [c.id for c in subs.conflicts(ready, settings, second)] == [third.id, first.id]
+    assert subs.conflicts(ready, settings, other) == []
+    subs.approve(ready, validator, settings, second.id, "editor")  # the editor chose one: the others still wait
+    assert [c.id for c in subs.conflicts(ready, settings, first)] == [third.id]
+
+
+def test_the_sender_supersedes_their_own_pending_submission_by_naming_it(ready, settings, validator):
     first_content, second_content = project("twice", title="Example: first"), project("twice", title="Example: second")
     first = subs.submit(ready, validator, settings, first_content, ADA, "form")
     other = subs.submit(ready, validator, settings, project("elsewhere"), ADA, "form")
-    second = subs.submit(ready, validator, settings, second_content, GRACE, "api")
+    second = subs.submit(ready, validator, settings, second_content, Submitter("Ada L.", "ADA@example.org"), "api",
+                         supersedes=first.id)
 
     first = subs.get(ready, settings, first.id)
     assert first.status == "superseded" and second.status == "pending"
@@ -180,8 +200,31 @@ def test_submitting_the_same_record_twice_supersedes_the_first_and_keeps_both(re
     assert [s.id for s in subs.list_submissions(ready, settings)] == [second.id, other.id, first.id]
     assert [s.id for s in subs.list_submissions(ready, settings, "pending")] == [second.id, other.id]
     assert [s.id for s in subs.list_submissions(ready, settings, "superseded")] == [first.id]
+    assert subs.conflicts(ready, settings, second) == []
     with pytest.raises(SubmissionError):
         subs.approve(ready, validator, settings, first.id, "editor")
+
+
+def test_naming_a_submission_supersedes_it_only_if_pending_of_the_same_records_and_the_same_address(
+        ready, settings, validator):
+    ada = subs.submit(ready, validator, settings, project("mine"), ADA, "form")
+    two = graph_of(list(project("pair-a")) + list(project("pair-b")))
+    pair = subs.submit(ready, validator, settings, two, ADA, "api")
+    decided = subs.submit(ready, validator, settings, project("decided"), ADA, "form")
+    subs.reject(ready, settings, decided.id, "editor", "no")
+    before = ready.fingerprints()
+    for content, submitter, named in [
+        (project("mine"), GRACE, ada.id),  # the id alone, from another address: a leaked status link
+        (project("pair-a"), ADA, pair.id),  # would drop pair-b, which this one does not hold
+        (project("decided"), ADA, decided.id),  # no longer pending
+        (project("mine"), ADA, "unknown-id"), (project("mine"), ADA, "../bad id"),
+    ]:
+        with pytest.raises(subs.SupersedeRefused):
+            subs.submit(ready, validator, settings, content, submitter, "api", supersedes=named)
+    assert ready.fingerprints() == before  # nothing written
+    assert subs.get(ready, settings, ada.id).status == subs.get(ready, settings, pair.id).status == "pending"
+    both = subs.submit(ready, validator, settings, two, ADA, "api", supersedes=pair.id)  # the same records, or more
+    assert subs.get(ready, settings, pair.id).status == "superseded" and both.status == "pending"
 
 
 # ------------------------------------------------------------------ approve and reject
@@ -314,8 +357,8 @@ def test_submit_then_edit_then_edit_again_keeps_every_version(ready, settings, v
     subs.approve(ready, validator, settings, v1.id, "ed")
     v2 = subs.submit(ready, validator, settings, project("versions", title="Example: v2", budget="20"), ADA, "form",
                      edits=record("versions"))
-    v3 = subs.submit(ready, validator, settings, project("versions", title="Example: v3", budget=None), GRACE, "api",
-                     edits=record("versions"))
+    v3 = subs.submit(ready, validator, settings, project("versions", title="Example: v3", budget=None), ADA, "api",
+                     edits=record("versions"), supersedes=v2.id)
     assert subs.get(ready, settings, v2.id).status == "superseded"
     subs.approve(ready, validator, settings, v3.id, "ed")
     published = description(local(ready, settings), record("versions"))

@@ -29,16 +29,27 @@ from bench.peers import store_server
 from graph.settings import ROOT
 from graph.validation import read_turtle_dir
 from tests.backends import BACKENDS
-from tests.conftest import AUTH, BASE, TEST_DATA, TOKEN, TOKEN_HASH, start_server, stop_server
+from tests.conftest import (
+    ADMIN_AUTH,
+    ADMIN_TOKEN_HASH,
+    AUTH,
+    BASE,
+    TEST_DATA,
+    TOKEN,
+    TOKEN_HASH,
+    start_server,
+    stop_server,
+)
 from web.auth import Access, routes_needing
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def writable_server(request, tmp_path_factory):
-    """A server whose store the tests may change (writes enabled with TOKEN), on each store backend."""
+    """A server whose store the tests may change (writes enabled with TOKEN, and ADMIN_TOKEN for the ontology),
+    on each store backend."""
     work = tmp_path_factory.mktemp(f"writable-{request.param}")
     with store_server(request.param, work / "store-server") as store:
-        server = start_server(work, update_tokens=TOKEN_HASH, query_workers="2", **store.settings)
+        server = start_server(work, update_tokens=f"{TOKEN_HASH},{ADMIN_TOKEN_HASH}", query_workers="2", **store.settings)
         yield server
         stop_server(server)
 
@@ -109,8 +120,9 @@ def update(url: str, text: str, path: str = "/update", form: bool = False, heade
     return send(url, "POST", path, data=(SPARQL_PREFIXES + text).encode(), headers=headers, params=params)
 
 
-def gsp(url: str, method: str, graph: str | None, body: bytes | str | None = None, ctype: str = "text/turtle", **kw):
-    headers = {**AUTH, **({"Content-Type": ctype} if body is not None else {})}
+def gsp(url: str, method: str, graph: str | None, body: bytes | str | None = None, ctype: str = "text/turtle",
+        auth: dict = AUTH, **kw):
+    headers = {**auth, **({"Content-Type": ctype} if body is not None else {})}
     return send(url, method, "/data", params={"graph": graph} if graph else kw["params"], data=body, headers=headers)
 
 
@@ -340,12 +352,13 @@ def test_update_mixing_valid_and_invalid_changes_writes_neither(writable_server)
 
 
 def test_writes_to_the_ontology_graph_are_validated_too(writable_server):
-    """README: "if a changed graph would violate the shapes, 422 … and nothing is written" — any graph."""
+    """README: "if a changed graph would violate the shapes, 422 … and nothing is written" — any graph, the
+    ontology's too (which takes an admin token: graph/auth.py)."""
     url, iri = writable_server.url, new_iri("actor")
     before = sizes(url)
-    r = update(url, f"INSERT DATA {{ GRAPH <{ONTOLOGY}> {{ {actor(iri, typed=False)} }} }}")
+    r = update(url, f"INSERT DATA {{ GRAPH <{ONTOLOGY}> {{ {actor(iri, typed=False)} }} }}", headers=ADMIN_AUTH)
     assert r.status_code == 422, r.text
-    assert gsp(url, "POST", ONTOLOGY, TTL_PREFIXES + actor(iri, typed=False)).status_code == 422
+    assert gsp(url, "POST", ONTOLOGY, TTL_PREFIXES + actor(iri, typed=False), auth=ADMIN_AUTH).status_code == 422
     assert sizes(url) == before and graphs_of(url, iri) == set()
 
 
@@ -523,3 +536,23 @@ def test_put_of_an_empty_graph_removes_it(writable_server):
     r = gsp(url, "PUT", graph, "")
     assert r.status_code == 204 and "Location" not in r.headers
     assert requests.get(url + "/data", params={"graph": graph}, timeout=30).status_code == 404
+
+
+# ------------------------------------------------------------------ token scopes (issue 23, I2/I3), on each backend
+
+
+def test_an_update_reads_no_private_graph_on_any_backend(writable_server):
+    """The observed leak: an update copying every submitter's address out of the moderation graph into a public
+    graph. It runs over the public graphs only, so it finds nothing and publishes nothing — on every store
+    backend (each has its own scratch copy). The other doors and siblings: tests/test_hostile_clients.py."""
+    url, leak, secret = writable_server.url, new_graph(), f"leak-{uuid.uuid4().hex[:8]}@example.org"
+    sent = requests.post(url + "/submissions", data=TTL_PREFIXES + actor(new_iri("actor")), timeout=60, headers={
+        "Content-Type": "text/turtle", "X-Submitter-Name": "Private Person", "X-Submitter-Email": secret})
+    assert sent.status_code == 201, sent.text
+    before = sizes(url)
+    r = update(url, f"PREFIX foaf: <http://xmlns.com/foaf/0.1/> INSERT {{ GRAPH <{leak}> {{ ?s foaf:mbox ?m }} }} "
+                    f"WHERE {{ GRAPH <{BASE}graph/moderation> {{ ?s foaf:mbox ?m }} }}")
+    assert r.status_code == 200 and r.json()["changedGraphs"] == [], r.text
+    assert sizes(url) == before
+    assert requests.get(url + "/data", params={"graph": leak}, timeout=30).status_code == 404
+    assert secret not in requests.get(url + "/data", params={"default": ""}, timeout=60).text

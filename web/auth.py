@@ -2,8 +2,9 @@
 the access it needs, so a test can walk the list, and the checks those routes use.
 
 Three kinds of credentials exist. Machines send a bearer token (one of ``update_tokens``, kept only
-as hashes). Editors sign in with a password (an scrypt hash in ``editors``) and carry a signed session
-that ends after 8 h; their forms carry a CSRF token. Anyone may send a submission or sign in, within
+as hashes), of the ``write`` or the ``admin`` scope (:mod:`graph.auth`: which graphs each may change;
+private graphs are beyond every token). Editors sign in with a password (an scrypt hash in ``editors``) and carry a signed cookie
+naming a session recorded in the store, which ends at sign-out or after 8 h; their forms carry a CSRF token. Anyone may send a submission or sign in, within
 the rate limit: those routes write nothing public (a submission is a private pending graph until an
 editor approves it).
 """
@@ -13,14 +14,14 @@ from __future__ import annotations
 from enum import Enum
 from typing import NamedTuple
 
-from flask import Response, request
+from flask import Response, g, request
 
-from graph.auth import token_allowed
+from graph.auth import Scope, token_scope
 from web import context
 
 
 class Access(Enum):
-    TOKEN = "a write token (Authorization: Bearer)"
+    TOKEN = "a bearer token (Authorization: Bearer) whose scope may change the graphs written"
     EDITOR = "a signed-in editor's session and the form's CSRF token"
     TOKEN_OR_EDITOR = "a write token, or a signed-in editor's session and the form's CSRF token"
     ANYONE = "anyone, within the rate limit; writes nothing public"
@@ -72,7 +73,8 @@ def sends_token() -> bool:
 
 
 def check_write_access() -> Response | None:
-    """None when the request carries a valid write token, else the 401/403 response to send."""
+    """None when the request carries a valid write token (its scope is then :func:`token_scope_of_request`),
+    else the 401/403 response to send."""
     allowed = context.settings().update_tokens
     if not allowed:
         return _refuse(403, "writes are disabled on this server: no update_tokens are configured")
@@ -80,9 +82,19 @@ def check_write_access() -> Response | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return _refuse(401, "this write needs an 'Authorization: Bearer <token>' header")
-    if not token_allowed(token.strip(), allowed):
+    scope = token_scope(token.strip(), allowed)
+    if scope is None:
         return _refuse(401, "the bearer token is not accepted", error="invalid_token")
+    g.token_scope = scope
     return None
+
+
+def token_scope_of_request() -> Scope:
+    """The scope of the token :func:`check_write_access` accepted for this request."""
+    scope = g.get("token_scope")
+    if scope is None:
+        raise RuntimeError("check_write_access() must accept the request's token first")
+    return scope
 
 
 def refuse_anonymous(message: str) -> Response:

@@ -26,6 +26,7 @@ from web import context, pages
 from web.i18n import current_lang
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
+from web.links import page_number
 from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("biobridge", __name__)
@@ -186,13 +187,6 @@ def newest_first(classes: str, filters: str, date: URIRef, page: int, size: int)
     rows = store.select(PAGE_QUERY.format(classes=classes, filters=filters, date=date.n3(), limit=size,
                                           offset=(page - 1) * size))
     return total, [r["r"] for r in rows]
-
-
-def page_number() -> int:
-    text = request.args.get("page", "1")
-    if not text.isdigit() or int(text) < 1:
-        abort(400, description=_("The page number must be a positive integer."))
-    return int(text)
 
 
 def _list_items(records: list[URIRef]) -> list[dict]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 from rdflib import Literal, URIRef
 from rdflib.term import Node
+from werkzeug.exceptions import ServiceUnavailable
 
 from graph.iris import is_iri
 from graph.stats import store_stats
+from graph.workers.pool import PoolError
 from web import context
 from web.i18n import gettext as _
 from web.labels import compact, label, labels_of, pick_label
+from web.links import page_number
 
 bp = Blueprint("browse", __name__)
 
@@ -65,10 +68,7 @@ def graph_contents():
 def instances():
     cls = _iri_arg()
     page_size = context.settings().page_size
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        abort(400, description=_("The page number must be a positive integer."))
+    page = page_number()
     query = INSTANCES_PAGED.format(limit=page_size + 1, offset=(page - 1) * page_size)
     rows = [r["instance"] for r in context.store().select(query, bindings={"class": cls})]
     labels = labels_of(rows)
@@ -120,6 +120,13 @@ def _object_label(term: Node, name) -> str:
     return name(term)
 
 
+@bp.app_errorhandler(PoolError)
+def stopped_work(error: PoolError):
+    """Work a worker pool could not do (busy, stopped at its time limit, crashed): 503 with the reason; nothing
+    was written, since every write validates before it writes."""
+    return error_page(ServiceUnavailable(description=_("This could not be done now: %(reason)s.", reason=str(error))))
+
+
 @bp.app_errorhandler(400)
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
@@ -140,5 +147,5 @@ def error_page(error):
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=code), code
     titles = {400: _("Bad request"), 403: _("Forbidden"), 404: _("Not found"), 409: _("Conflict"),
-              413: _("Request too large"), 500: _("Server error")}
+              413: _("Request too large"), 500: _("Server error"), 503: _("Service unavailable")}
     return render_template("error.html", code=code, title=titles.get(code, _("Error")), message=message), code

@@ -26,6 +26,7 @@ from web.context import per_state
 from web.frameworks import SHOWN, examples_among, facts_of
 from web.i18n import gettext as _
 from web.labels import Namer, pick_text
+from web.links import page_number
 from web.schemaorg import item_list_jsonld
 
 bp = Blueprint("commitments", __name__)
@@ -141,12 +142,7 @@ def commitments():
     if territory and territory not in counts and territory != METROPOLITAN:
         abort(400, description=f"unknown territory {territory!r}: use 'metropolitan' or the code of an "
                                "overseas territory named by a commitment (e.g. 'RE')")
-    try:
-        page = int(request.args.get("page", "1"))
-        if page < 1:
-            raise ValueError
-    except ValueError:
-        abort(400, description="page must be a positive integer")
+    page = page_number()
     chosen = [c for c in found.values() if not territory or territory in territories_of[c.iri]]
     strategies = [c for c in found.values() if c.cls == TSC.NationalStrategy]
     national = [c for c in chosen if c.cls == TSC.NationalTarget]

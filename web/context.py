@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from graph.queries import NamedQuery
 from graph.settings import Settings
@@ -17,6 +17,7 @@ from graph.store import Store
 from graph.store.querypool import QueryPool
 from graph.store.view import PublicView
 from graph.validation import Validator
+from graph.workers.validation import PooledValidator, ValidationPool
 
 
 def settings() -> Settings:
@@ -49,7 +50,21 @@ def raw_store() -> Store:
 
 
 def validator() -> Validator:
+    """The shapes and vocabularies parsed in this process, for what is read from them (forms, hints, shape
+    documentation); validating is :func:`validation`'s."""
     return current_app.extensions["tscgraph.validator"]
+
+
+def validation() -> ValidationPool:
+    """The validation workers: every ``validate`` of the web process happens there (see
+    :mod:`graph.workers.validation`); ``validation().validator(client=…)`` validates a graph made here."""
+    return current_app.extensions["tscgraph.validation"]
+
+
+def validating(*, trusted: bool = False) -> PooledValidator:
+    """A validator for graphs made in this request, done by a validation worker on the client's share;
+    ``trusted`` for writes by a token or an editor (see :meth:`ValidationPool.validator`)."""
+    return validation().validator(client=request.remote_addr, trusted=trusted)
 
 
 def query_pool() -> QueryPool:
@@ -60,43 +75,46 @@ def catalogue() -> dict[str, NamedQuery]:
     return current_app.extensions["tscgraph.queries"]
 
 
-def data_version() -> str:
-    """Names the store's current state: the query workers' snapshot, renewed after every write of this
-    process (the only one that may write while it serves)."""
+def data_version(*, private: bool = False) -> str:
+    """Names the store's state, for caches and ETags: the state of the public graphs (renewed by every write
+    of this process that changes them), or with ``private`` of every graph — for answers that read private
+    graphs (an editor's lists). A preview is its own state."""
+    snapshots = query_pool().snapshots
     extra = g.get("preview_graphs")
-    return query_pool().snapshots.current() + ("|preview:" + ",".join(extra) if extra else "")
+    version = snapshots.current() if private or extra else snapshots.public_version()
+    return version + ("|preview:" + ",".join(extra) if extra else "")
 
 
 T = TypeVar("T")
 
 
 class StateCache:
-    """Answers computed once per state of the data: a small LRU, emptied when the state changes.
+    """Answers computed once per state of the data: a small LRU keyed by (state, question).
 
     Pages whose queries cost 0.2-3 s at 1M triples (coverage counts, sorted listings, facet counts)
     pay it once per change rather than once per view, and a load or an approved write still shows
-    at the next request, because the state's name changes with every write.
+    at the next request, because the state's name changes with every write that changes what the answer
+    reads (:func:`data_version`).
     """
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.version: object = None
         self.answers: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
     def remember(self, version: object, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` for ``key`` in state ``version``: answers of earlier states are never returned and
+        age out of the LRU (several states are current at once: the public one and that of every graph)."""
+        entry = (version, key)
         with self.lock:
-            if version != self.version:
-                self.version, self.answers = version, OrderedDict()
-            elif key in self.answers:
-                self.answers.move_to_end(key)
-                return self.answers[key]
+            if entry in self.answers:
+                self.answers.move_to_end(entry)
+                return self.answers[entry]
         value = compute()
         with self.lock:
-            if version == self.version:
-                self.answers[key] = value
-                while len(self.answers) > self.size:
-                    self.answers.popitem(last=False)
+            self.answers[entry] = value
+            while len(self.answers) > self.size:
+                self.answers.popitem(last=False)
         return value
 
 
@@ -104,6 +122,7 @@ def state_cache() -> StateCache:
     return current_app.extensions.setdefault("tscgraph.state_cache", StateCache())
 
 
-def per_state(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, once per state of the data (see :class:`StateCache`)."""
-    return state_cache().remember(data_version(), key, compute)
+def per_state(key: Hashable, compute: Callable[[], T], *, private: bool = False) -> T:
+    """``compute()``, once per state of the data (see :class:`StateCache`); ``private`` for answers that read
+    private graphs, which change without the public state changing."""
+    return state_cache().remember(data_version(private=private), key, compute)

@@ -20,6 +20,7 @@ from graph import duplicates
 from web import context, editors
 from web.i18n import gettext as _
 from web.labels import pick_text
+from web.links import page_number
 from web.security import check_form
 
 bp = Blueprint("duplicates", __name__)
@@ -38,8 +39,8 @@ def kind_names() -> dict[str, str]:
 
 def current() -> duplicates.Proposals:
     """The proposals, computed once per state of the data (a decision renews the state)."""
-    return context.per_state("duplicates.proposals",
-                             lambda: duplicates.proposals(context.raw_store(), context.settings()))
+    return context.per_state("duplicates.proposals",  # decisions are private: keyed on every graph's state
+                             lambda: duplicates.proposals(context.raw_store(), context.settings()), private=True)
 
 
 def graph_name(graph: str) -> str:
@@ -66,11 +67,7 @@ def record_view(record: duplicates.Record) -> dict:
 @bp.route("/moderation/duplicates")
 @editors.editor_required
 def listing():
-    try:
-        page = int(request.args.get("page", "1"))
-        assert page >= 1
-    except (ValueError, AssertionError):
-        abort(400, description=_("page must be a positive integer."))
+    page = page_number()
     found = current()
     size = context.settings().page_size
     shown = found.candidates[(page - 1) * size: page * size]
@@ -91,14 +88,14 @@ def _pair() -> tuple[duplicates.Candidate, URIRef, URIRef]:
     return candidate, URIRef(a), URIRef(b)
 
 
-def _decide(decision, message: str):
+def _decide(decision, message: str, *, public: bool):
     check_form()
     candidate, a, b = _pair()
     try:
         decision(context.raw_store(), context.settings(), a, b, editors.current_editor(), candidate.reasons)
     except duplicates.DuplicateError:
         abort(400, description=_("These two records are not a current duplicate proposal."))
-    context.query_pool().snapshots.refresh()
+    context.query_pool().snapshots.refresh(public=public)
     flash(message)
     return redirect("/moderation/duplicates", code=303)
 
@@ -106,10 +103,11 @@ def _decide(decision, message: str):
 @bp.route("/moderation/duplicates/confirm", methods=["POST"])
 @editors.editor_required
 def confirm():
-    return _decide(duplicates.confirm, _("Confirmed: the owl:sameAs link is published in the local graph."))
+    return _decide(duplicates.confirm, _("Confirmed: the owl:sameAs link is published in the local graph."), public=True)
 
 
 @bp.route("/moderation/duplicates/dismiss", methods=["POST"])
 @editors.editor_required
 def dismiss():
-    return _decide(duplicates.dismiss, _("Dismissed: this pair will not be proposed again."))
+    return _decide(duplicates.dismiss, _("Dismissed: this pair will not be proposed again."),
+                   public=False)  # only the private decision is recorded

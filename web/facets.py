@@ -39,6 +39,7 @@ from graph.iris import is_iri
 from graph.namespaces import sparql_prologue
 from graph.text import fold
 from web.context import StateCache
+from web.links import MAX_PAGE
 
 PROLOGUE = sparql_prologue()
 #: A selection up to this size is passed to the next queries as a VALUES block of its IRIs.
@@ -183,7 +184,7 @@ def parse_selection(listing: Listing, args: Mapping[str, Sequence[str]], base: s
     if sort not in sorts:
         raise FacetError(f"sort must be one of {', '.join(sorts)}, got {sort!r}")
     raw_page = (args.get("page") or ["1"])[-1] or "1"
-    if not raw_page.isdigit() or int(raw_page) < 1 or int(raw_page) > 1_000_000:
+    if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page) <= MAX_PAGE:
         raise FacetError(f"page must be a positive integer, got {raw_page!r}")
     return Selection(text=text, chosen=chosen, sort=sort, page=int(raw_page))
 
@@ -643,7 +644,7 @@ def export_response(rows: list[dict], columns: Sequence[str], fmt: str, filename
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([spreadsheet_safe(_cell(row.get(c))) for c in columns])
         response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     response.headers["X-Tscgraph-Rows"] = str(len(rows))
@@ -651,6 +652,19 @@ def export_response(rows: list[dict], columns: Sequence[str], fmt: str, filename
         response.headers["X-Tscgraph-Truncated"] = "true"
         response.headers["X-Tscgraph-Row-Limit"] = str(limit)
     return response
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A CSV cell a spreadsheet will show as text: one that starts like a formula (``=``, ``+``, ``-``, ``@``,
+    tab, carriage return) gets a leading apostrophe, so a submitted ``=HYPERLINK(…)`` is never run when an
+    editor opens the export (numbers such as ``-5`` are left as they are)."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _cell(value) -> str:

@@ -1,12 +1,14 @@
 """Submission forms generated from the shapes, the submitter's status page, the shapes documentation.
 
 * ``GET /submit`` chooses what to submit; ``GET|POST /submit/<kind>`` is the form of one kind
-  (``?edit=<record path or IRI>`` prefills it from a published record: an edit goes through the
-  same moderation). The form model comes from :mod:`graph.shapeforms`; on POST the typed values
-  become RDF, validated by :func:`graph.submissions.submit` with the same shapes as everything else.
-  A refusal shows each result next to the field that caused it, in the reader's language, with what
-  was typed kept (422); a conforming submission is stored as pending and answered with a redirect
-  to its status page.
+  (``?edit=<record path or IRI>`` prefills it from a published record of the local graph: an edit goes
+  through the same moderation; a harvested record is refused, 400 — it is edited at its partner node, and
+  the next harvest would undo a local copy; ``?supersedes=<submission id>`` prefills it from the sender's
+  own pending submission, which the corrected version replaces, see :func:`graph.submissions.submit`).
+  The form model comes from :mod:`graph.shapeforms`; on POST the typed values become RDF, validated by
+  :func:`graph.submissions.submit` with the same shapes as everything else. A refusal shows each result
+  next to the field that caused it, in the reader's language, with what was typed kept (422); a
+  conforming submission is stored as pending and answered with a redirect to its status page.
 * ``GET /submissions/<id>``: the status of one submission for whoever holds its unguessable id —
   its dates and history, the rejection reason, never the submitter's or the editors' identity.
 * ``GET /shapes`` documents every shape (HTML), or gives the shapes as Turtle (``Accept:
@@ -19,7 +21,7 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from graph import shapeforms as sf
 from graph import submissions
@@ -27,6 +29,7 @@ from graph.describe import outgoing_closure
 from graph.iris import is_iri
 from graph.namespaces import TSC, bind_prefixes
 from graph.store.view import PublicView
+from graph.text import is_email
 from web import context
 from web.i18n import current_lang, language_name
 from web.i18n import gettext as _
@@ -35,8 +38,7 @@ from web.security import check_form, rate_limited
 
 bp = Blueprint("forms", __name__)
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-SUBMITTER_NAME, SUBMITTER_EMAIL, EDIT_KEY = "submitter-name", "submitter-email", "edit"
+SUBMITTER_NAME, SUBMITTER_EMAIL, EDIT_KEY, SUPERSEDES_KEY = "submitter-name", "submitter-email", "edit", "supersedes"
 
 #: The records of a class and of its subclasses, with their names (a directory to pick from).
 DIRECTORY_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -47,6 +49,7 @@ SELECT DISTINCT ?cls ?r ?label WHERE {
   OPTIONAL { { ?r skos:prefLabel ?label } UNION { ?r dcterms:title ?label } }
 }"""
 TYPES_QUERY = "SELECT ?r ?t WHERE { ?r a ?t }"
+GRAPHS_QUERY = "SELECT DISTINCT ?r ?g WHERE { GRAPH ?g { ?r a ?t } }"
 
 
 def kind_names() -> dict[str, str]:
@@ -103,7 +106,37 @@ def _edited_record(form: sf.Form, asked: str) -> URIRef:
         abort(404, description=_("Nothing is known about <%(iri)s>.", iri=str(iri)))
     if not types & set(form.classes):
         abort(400, description=_("<%(iri)s> is not a record of this kind: it cannot be edited with this form.", iri=str(iri)))
+    settings = context.settings()
+    graphs = {str(r["g"]) for r in context.store().select(GRAPHS_QUERY, bindings={"r": iri})}
+    if settings.local_graph not in graphs:
+        harvests = sorted(g[len(settings.harvest_graph("")):] for g in graphs if g.startswith(settings.harvest_graph("")))
+        if harvests:  # the partner's record: changed at its source, or the next harvest undoes it
+            abort(400, description=_("<%(iri)s> was harvested from the partner node %(source)s: it is changed at its "
+                                     "source, not here.", iri=str(iri), source=harvests[0]))
+        abort(400, description=_("<%(iri)s> is not a record of this clearing-house: it cannot be edited here.", iri=str(iri)))
     return iri
+
+
+def _superseded(form: sf.Form, asked: str, edits: URIRef | None) -> submissions.Submission:
+    """The submission ``?supersedes=`` names, which this form's corrected version of it would replace (whether it
+    may, :func:`graph.submissions.submit` decides when it is sent: pending, from the same address)."""
+    earlier = submissions.get(context.raw_store(), context.settings(), asked)
+    if earlier is None:
+        abort(404, description=_("There is no submission %(id)s.", id=asked))
+    content = submissions.content(context.raw_store(), context.settings(), earlier.id)
+    fits = len(earlier.records) == 1 and any((earlier.records[0], RDF.type, c) in content for c in form.classes)
+    if not fits or (edits is not None and edits != earlier.edits):
+        abort(400, description=_("This submission cannot be corrected with this form."))
+    return earlier
+
+
+def correction_kind(submission: submissions.Submission, content: Graph) -> str | None:
+    """The form that can send a corrected version of ``submission`` (one record of a form's kind), if any."""
+    if len(submission.records) != 1:
+        return None
+    record = submission.records[0]
+    return next((kind for kind, form in forms().items() if any((record, RDF.type, c) in content for c in form.classes)),
+                None)
 
 
 def _published(iri: URIRef) -> Graph:
@@ -123,9 +156,19 @@ def submit_form(kind: str):
     languages = context.settings().languages
     edit_arg = request.values.get(EDIT_KEY, "")
     edits = _edited_record(form, edit_arg) if edit_arg else None
+    supersedes_arg = request.values.get(SUPERSEDES_KEY, "").strip()
+    earlier = _superseded(form, supersedes_arg, edits) if supersedes_arg else None
+    if earlier is not None:
+        edits = earlier.edits
     if request.method == "GET":
-        data = sf.record_data(form, _published(edits), edits, languages) if edits else {}
-        return _render(kind, form, data, edits)
+        if earlier is not None:
+            if earlier.status != "pending":
+                abort(409, description=_("This submission is no longer pending: send a new one instead."))
+            content = submissions.content(context.raw_store(), context.settings(), earlier.id)
+            data = sf.record_data(form, content, earlier.records[0], languages)
+        else:
+            data = sf.record_data(form, _published(edits), edits, languages) if edits else {}
+        return _render(kind, form, data, edits, supersedes=earlier)
 
     check_form()
     data = {key: request.form.getlist(key) for key in request.form}
@@ -134,32 +177,40 @@ def submit_form(kind: str):
     email = " ".join(sf.values(data, SUBMITTER_EMAIL))
     if not name:
         errors[SUBMITTER_NAME] = [_("Give your name: the editors may need to know who sent this.")]
-    if not EMAIL.fullmatch(email):
+    if not is_email(email):
         errors[SUBMITTER_EMAIL] = [_("Give an e-mail address where the editors can reach you (name@example.org).")]
     type_field = form.field(sf.TYPE_KEY)
     if type_field and not (set(sf.values(data, sf.TYPE_KEY)) & type_field.option_values()):
         errors[sf.TYPE_KEY] = [_("Choose one of the kinds.")]
     settings = context.settings()
     segment = sf.KINDS[kind][1]
-    record = edits or sf.mint(settings.base_iri, segment, sf.first_text(form, data, languages))
+    record = edits or (earlier.records[0] if earlier is not None else
+                       sf.mint(settings.base_iri, segment, sf.first_text(form, data, languages)))
     built = sf.build_graph(form, data, record, settings.base_iri, languages, lang=current_lang())
     if edits:
         built.graph += sf.carried_over(form, _published(edits), edits, languages)
     if errors:  # the shapes' verdict too, so that everything is said at once
-        report = context.validator().validate(built.graph)
-        return _render(kind, form, data, edits, built=built, report=report, errors=errors)
+        report = context.validating().validate(built.graph)
+        return _render(kind, form, data, edits, built=built, report=report, errors=errors, supersedes=earlier)
 
     try:
         submission = submissions.submit(
-            context.raw_store(), context.validator(), settings, built.graph,
-            submissions.Submitter(name, email), "form", edits=edits)
+            context.raw_store(), context.validating(), settings, built.graph,
+            submissions.Submitter(name, email), "form", edits=edits,
+            supersedes=earlier.id if earlier is not None else None)
     except submissions.SubmissionRefused as refused:
-        return _render(kind, form, data, edits, built=built, report=refused.report, errors=errors)
-    context.query_pool().snapshots.refresh()
+        return _render(kind, form, data, edits, built=built, report=refused.report, errors=errors, supersedes=earlier)
+    except submissions.SupersedeRefused:
+        return _render(kind, form, data, edits, errors=errors, supersedes=earlier, problems=[_(
+            "This corrected version cannot replace your earlier submission: it is no longer pending, or it was sent "
+            "from another e-mail address. Give the address you used then, or send this as a new submission.")])
+    except submissions.SubmissionError as exc:  # the record changed meanwhile (an edit of a record now gone)
+        abort(409, description=str(exc))
+    context.query_pool().snapshots.refresh(public=False)  # a pending submission is private
     return redirect(url_for("forms.status", submission_id=submission.id, new=1), 303)
 
 
-def _render(kind, form, data, edits, *, built=None, report=None, errors=None):
+def _render(kind, form, data, edits, *, built=None, report=None, errors=None, supersedes=None, problems=()):
     lang = current_lang()
     field_errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
     field_warnings: dict[str, list[str]] = {}
@@ -173,9 +224,10 @@ def _render(kind, form, data, edits, *, built=None, report=None, errors=None):
                 if r.message(lang) not in messages:
                     messages.append(r.message(lang))
         loose = list(dict.fromkeys(r.message(lang) for r in unplaced if r.severity_name == "Violation"))
+    loose = [*problems, *loose]
     failed = bool(field_errors or loose)
     body = render_template(
-        "form.html", kind=kind, title=kind_names()[kind], form=form, data=data, edits=edits,
+        "form.html", kind=kind, title=kind_names()[kind], form=form, data=data, edits=edits, supersedes=supersedes,
         errors=field_errors, warnings=field_warnings, loose=loose, failed=failed,
         form_languages=context.settings().languages, sf=sf, submitter_keys=(SUBMITTER_NAME, SUBMITTER_EMAIL),
         language_names={code: language_name(code) for code in context.settings().languages},
@@ -207,9 +259,10 @@ def status(submission_id: str):
         chosen = next((n for n in names if n.language == lang), names[0] if names else None)
         records.append({"iri": record, "name": str(chosen) if chosen is not None else str(record),
                         "published": submission.status == "approved"})
+    correct = correction_kind(submission, content) if submission.status == "pending" else None
     return render_template("submission_status.html", submission=submission, records=records,
                            new=request.args.get("new") == "1", edits=submission.edits, href=href,
-                           status_names=status_names())
+                           status_names=status_names(), correct=correct)
 
 
 def status_names() -> dict[str, str]:

@@ -1,7 +1,9 @@
 """The SPARQL 1.1 Graph Store HTTP Protocol at ``/data`` (indirect graph identification: ``?graph=IRI``).
 
-Reads (GET, HEAD) are open and go through the query pool with its limits. Writes (PUT replaces,
-POST merges, DELETE drops) need a bearer token; PUT and POST are validated first and refused with
+Reads (GET, HEAD) are open and go through the query pool with its limits; a private graph is not found
+(404), whoever asks. Writes (PUT replaces, POST merges, DELETE drops) need a bearer token whose scope
+may change the graph (:mod:`graph.auth`: a private graph, never — 403 whatever the token; the ontology
+and the server's own graphs, an ``admin`` token); PUT and POST are validated first and refused with
 the report (422) when the graph would violate the shapes — then nothing is written. ``?default``
 names the default graph, which here is the read-only union of all named graphs.
 """
@@ -13,13 +15,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 from rdflib import URIRef
 
+from graph.auth import write_refusal
 from graph.formats import NotAcceptable, negotiate
 from graph.iris import is_iri
 from graph.rdfio import MEDIA_TYPES, RdfReadError, parse_rdf
 from graph.store import StoreError
-from graph.writes import WriteRefused, delete_graph, post_graph, put_graph
+from graph.writes import WriteForbidden, WriteRefused, delete_graph, post_graph, put_graph
 from web import context
-from web.auth import check_write_access
+from web.auth import check_write_access, token_scope_of_request
 from web.sparql import ProtocolError, answer_response, report_response, run_job, text_error
 
 bp = Blueprint("graphstore", __name__)
@@ -91,20 +94,27 @@ def _body_graph():
 
 
 def write_graph(target: str) -> Response:
-    store, validator = context.raw_store(), context.validator()
+    store, validator, settings = context.raw_store(), context.validating(trusted=True), context.settings()
+    scope = token_scope_of_request()
+    refusal = write_refusal(settings, scope, target)  # by the IRI alone, before the body is read
+    if refusal is not None:
+        raise ProtocolError(403, f"{refusal}; nothing was written")
+    allowed = {"settings": settings, "scope": scope}
     try:
         if request.method == "DELETE":
-            if not delete_graph(store, target):
+            if not delete_graph(store, target, **allowed):
                 raise ProtocolError(404, f"there is no graph <{target}>")
             status = 204
         else:
             existed = _exists(target)
             content = _body_graph()
             if request.method == "PUT":
-                put_graph(store, validator, target, content)
+                put_graph(store, validator, target, content, **allowed)
             else:
-                post_graph(store, validator, target, content)
+                post_graph(store, validator, target, content, **allowed)
             status = 201 if not existed and len(content) else 204
+    except WriteForbidden as forbidden:
+        raise ProtocolError(403, str(forbidden)) from None
     except WriteRefused as refused:
         return report_response(refused.report, 422)
     except StoreError as exc:

@@ -275,7 +275,9 @@ def run_check(app, source: harvester.Source) -> None:
     store, settings = app.extensions["tscgraph.store"], app.config["TSCGRAPH"]
     running = app.extensions["tscgraph.harvest_checks"]
     try:
-        run = harvester.harvest_source(store, settings, source, app.extensions["tscgraph.validator"])
+        # the partner's content is validated in a validation worker, where its time can be limited
+        validator = app.extensions["tscgraph.validation"].validator(trusted=True)
+        run = harvester.harvest_source(store, settings, source, validator)
         log.info(json.dumps({"harvest": source.name, "outcome": run.outcome, "error": run.error}))
     except Exception:  # noqa: BLE001 - the store refused the write: logged, the source freed
         log.exception("harvest of %s failed", source.name)

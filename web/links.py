@@ -17,6 +17,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from flask import request, url_for
+from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.term import Node
 
@@ -63,6 +64,41 @@ def href(iri: Node, **args: str) -> str:
     return path + query + (("#" + fragment) if fragment else "")
 
 
+#: The schemes a value from the data may link to; anything else (``javascript:``, ``data:``, ``file:``…) is shown
+#: as text, so a submitted ``dcterms:source`` can never become a script or a local link in a reader's browser.
+LINKABLE_SCHEMES = ("http", "https", "mailto")
+
+
+def is_linkable(url: object) -> bool:
+    scheme, sep, _rest = str(url).strip().partition(":")
+    return bool(sep) and scheme.lower() in LINKABLE_SCHEMES and not any(c.isspace() or ord(c) < 32 for c in scheme)
+
+
+def external_link(url: object, rel: str = "external") -> Markup:
+    """``url`` as a link when it is http(s) or mailto (see :data:`LINKABLE_SCHEMES`), else as plain text."""
+    if not is_linkable(url):
+        return Markup("%s") % str(url)
+    if not rel:
+        return Markup('<a href="%s">%s</a>') % (str(url).strip(), str(url))
+    return Markup('<a href="%s" rel="%s">%s</a>') % (str(url).strip(), rel, str(url))
+
+
+#: The highest page number a listing accepts: past it a number is bad input (400), not an offset to compute.
+MAX_PAGE = 1_000_000
+
+
+def page_number() -> int:
+    """The request's ``page`` (1 when absent); 400 unless a whole number from 1 to :data:`MAX_PAGE`."""
+    from flask import abort
+
+    from web.i18n import gettext as _
+
+    text = request.args.get("page", "1")
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
+        abort(400, description=_("The page number must be a whole number from 1 to %(most)s.", most=MAX_PAGE))
+    return int(text)
+
+
 def url_with(**changes: str) -> str:
     """This page's URL with some query parameters changed (language switch, other formats)."""
     args = request.args.to_dict()
@@ -71,4 +107,4 @@ def url_with(**changes: str) -> str:
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals.update(href=href, url_with=url_with)
+    app.jinja_env.globals.update(href=href, url_with=url_with, external_link=external_link)

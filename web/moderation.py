@@ -1,11 +1,14 @@
 """Moderation: editors sign in, read the queue, preview a submission as published, approve or reject it.
 
 * ``/editor/login`` (GET, POST), ``/editor/logout`` (POST): credentials from the ``editors`` setting
-  (:mod:`web.editors`); a failed sign-in is a 401 with one message whatever was wrong, rate limited.
+  (:mod:`web.editors`); a failed sign-in is a 401 with one message whatever was wrong, rate limited per
+  address and backed off per login (429 with ``Retry-After``); signing out ends the session everywhere.
 * ``/moderation``: the submissions by status (pending first; approved, rejected and superseded ones are
   kept and listed too — nothing is deleted), newest first, one page of ``page_size`` at a time.
 * ``/moderation/<id>``: one submission — submitter, channel, dates, history, its content as a table and
-  as Turtle, the shapes' verdict on it now, and for an edit the statements it removes and adds.
+  as Turtle, the shapes' verdict on it now, and for an edit the statements it removes and adds; when other
+  pending submissions are about the same records (sent by someone else: only a sender's own corrected
+  version supersedes), a conflict notice lists them.
 * ``/moderation/<id>/preview``: the record's own page over the public graphs plus the submission's.
 * ``/moderation/<id>/approve``, ``/reject`` (POST, CSRF token and a signed-in editor): through
   :mod:`graph.submissions`, each one transaction; the query snapshots are renewed after each.
@@ -41,6 +44,7 @@ from graph.store.view import PublicView
 from web import context, editors, pages
 from web.i18n import gettext as _
 from web.labels import Namer, pick_label, pick_text
+from web.links import page_number
 from web.security import check_form, rate_limited
 
 if TYPE_CHECKING:
@@ -55,7 +59,7 @@ MAX_REASON = 2000
 
 @bp.record_once
 def configure_sessions(state) -> None:
-    """Editors' sessions last :data:`web.editors.SESSION_LIFETIME` (the signed cookie's age is checked too)."""
+    """Editors' session cookies last :data:`web.editors.SESSION_LIFETIME` (their records in the store too)."""
     state.app.permanent_session_lifetime = editors.SESSION_LIFETIME
 
 
@@ -89,10 +93,17 @@ def login():
     check_form()
     name = request.form.get("login", "").strip()
     password = request.form.get("password", "")
+    wait = editors.login_backoff().attempt(name) if name else 0.0
+    if wait > 0:  # failed too often for this login: refused before the password is even checked
+        seconds = int(wait) + 1
+        page = render_template("editor_login.html", next=target, closed=closed, login=name, failed=_(
+            "Too many failed sign-ins for this login: try again in %(seconds)d seconds.", seconds=seconds))
+        return page, 429, {"Retry-After": str(seconds)}
     editor = editors.check_credentials(context.settings(), name, password) if name and password else None
     if editor is None:
         return render_template("editor_login.html", next=target, closed=closed, login=name,
                                failed=_("Wrong login or password.")), 401
+    editors.login_backoff().succeeded(name)
     editors.sign_in(editor)
     return redirect(target, code=303)
 
@@ -134,11 +145,7 @@ def queue():
     status = request.args.get("status", "pending")
     if status not in STATUSES:
         abort(400, description=_("status is one of: %(statuses)s.", statuses=", ".join(STATUSES)))
-    try:
-        page = int(request.args.get("page", "1"))
-        assert page >= 1
-    except (ValueError, AssertionError):
-        abort(400, description=_("page must be a positive integer."))
+    page = page_number()
     from graph import submissions
 
     store, settings = context.raw_store(), context.settings()
@@ -261,7 +268,7 @@ def item(submission_id: str, refused_report=None, status_code: int = 200):
         diff = {"removed": sorted(before - after, key=key), "added": sorted(after - before, key=key),
                 "kept": len(before & after)}
         all_rows += list(before ^ after)
-    report = refused_report or context.validator().validate(content)
+    report = refused_report or context.validating(trusted=True).validate(content)
     extra = [t for r in records for t in r["types"]] + [n for r in report.results for n in (r.focus_node, r.path)
                                                        if isinstance(n, URIRef)]
     show = Shower(all_rows + [Row((t,), t) for t in extra])
@@ -270,8 +277,11 @@ def item(submission_id: str, refused_report=None, status_code: int = 200):
     readable = bind_prefixes(Graph())
     readable += content
     turtle = readable.serialize(format="turtle")
+    conflicts = [{"sub": other, "title": titles_of(submissions.content(store, settings, other.id), other.records)}
+                 for other in submissions.conflicts(store, settings, sub)] if sub.status == "pending" else []
     return render_template(
         "moderation_item.html", sub=sub, records=records, diff=diff, show=show, report=report, turtle=turtle,
+        conflicts=conflicts,
         refused=refused_report is not None, statuses=status_names(), severities=severity_names(), channels=channel_names(),
         editor=editors.current_editor(), notices=get_flashed_messages(), title=titles_of(content, sub.records),
     ), status_code
@@ -303,8 +313,8 @@ def preview(submission_id: str):
 # ------------------------------------------------------------------ deciding
 
 
-def decided(sub: Submission, message: str):
-    context.query_pool().snapshots.refresh()
+def decided(sub: Submission, message: str, *, public: bool):
+    context.query_pool().snapshots.refresh(public=public)
     flash(message)
     return redirect(url_for("moderation.item", submission_id=sub.id), code=303)
 
@@ -318,12 +328,13 @@ def approve(submission_id: str):
     get_or_404(submission_id)
     editor = editors.current_editor()
     try:
-        sub = submissions.approve(context.raw_store(), context.validator(), context.settings(), submission_id, editor)
+        sub = submissions.approve(context.raw_store(), context.validating(trusted=True), context.settings(),
+                                  submission_id, editor)
     except submissions.SubmissionRefused as refused_:
         return item(submission_id, refused_report=refused_.report, status_code=422)
     except submissions.SubmissionError as exc:
         abort(409, description=str(exc))
-    return decided(sub, _("Approved: the submission is now published."))
+    return decided(sub, _("Approved: the submission is now published."), public=True)
 
 
 @bp.route("/moderation/<submission_id>/reject", methods=["POST"])
@@ -342,4 +353,5 @@ def reject(submission_id: str):
         sub = submissions.reject(context.raw_store(), context.settings(), submission_id, editors.current_editor(), reason)
     except submissions.SubmissionError as exc:
         abort(409, description=str(exc))
-    return decided(sub, _("Rejected: the submitter can read the reason on the submission's status page."))
+    return decided(sub, _("Rejected: the submitter can read the reason on the submission's status page."),
+                   public=False)  # a rejection changes the moderation records only

@@ -1,7 +1,9 @@
 """Operations: ``/health``, ``/metrics`` (Prometheus text format) and one structured log line per request.
 
 The metrics registry is a few counters kept in-process (the server runs one worker process, so
-there is nothing to aggregate across processes).
+there is nothing to aggregate across processes). Without credentials ``/metrics`` leaves out the
+editors' routes (:data:`EDITOR_ROUTES`: sign-ins, the moderation pages, decisions), which would tell
+anyone when and how often editors sign in and decide; with a write token it shows every route.
 """
 
 from __future__ import annotations
@@ -15,12 +17,19 @@ from collections import defaultdict
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from web import context
+from web.auth import check_write_access, sends_token
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("tscgraph.requests")
 
 #: Upper bounds (seconds) of the latency histogram buckets.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+#: Routes (by the start of their rule) only shown to a client with a write token: editors' activity.
+EDITOR_ROUTES = ("/editor/", "/moderation")
+
+
+def is_editor_route(route: str) -> bool:
+    return route.startswith(EDITOR_ROUTES)
 
 
 class Metrics:
@@ -45,19 +54,23 @@ class Metrics:
             if status >= 500:
                 self.events["server_error"] += 1
 
-    def exposition(self) -> str:
+    def exposition(self, editors: bool = True) -> str:
+        """The metrics as Prometheus text; without the editors' routes unless ``editors``."""
+        shown = (lambda route: True) if editors else (lambda route: not is_editor_route(route))
         out = [
             "# HELP tscgraph_requests_total HTTP requests by route, method and status.",
             "# TYPE tscgraph_requests_total counter",
         ]
         with self.lock:
             for (route, method, status), n in sorted(self.requests.items()):
+                if not shown(route):
+                    continue
                 out.append(f'tscgraph_requests_total{{route="{route}",method="{method}",status="{status}"}} {n}')
             out += [
                 "# HELP tscgraph_request_duration_seconds Request latency by route.",
                 "# TYPE tscgraph_request_duration_seconds histogram",
             ]
-            for route in sorted(self.latency_count):
+            for route in sorted(filter(shown, self.latency_count)):
                 for bound, n in zip(BUCKETS, self.buckets[route]):
                     out.append(f'tscgraph_request_duration_seconds_bucket{{route="{route}",le="{bound}"}} {n}')
                 out.append(f'tscgraph_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} {self.latency_count[route]}')
@@ -119,4 +132,10 @@ def health():
 
 @bp.get("/metrics")
 def prometheus():
-    return Response(metrics().exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
+    """Every route with a write token (a wrong one: 401); without one, all but the editors' routes."""
+    if sends_token() and (refusal := check_write_access()) is not None:
+        return refusal
+    response = Response(metrics().exposition(editors=sends_token()), content_type="text/plain; version=0.0.4; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Authorization"
+    return response

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from graph.formats import HTML, SOLUTION_FORMATS, NotAcceptable, negotiate, query_form
-from graph.guard import ForbiddenOperation, check_query
 from graph.queries import NamedQuery, QueryCatalogueError
 from web import context
 from web.sparql import ProtocolError, answer_response, download_links, parse_json_results, run_job, text_error
@@ -52,10 +51,6 @@ def run_named(name: str):
             raise QueryCatalogueError(f"query {name} has no parameter(s) {', '.join(sorted(unknown))}")
         bindings = tuple(query.bindings(values).items())
     except QueryCatalogueError as exc:
-        return text_error(400, str(exc))
-    try:  # a named query obeys the SERVICE allow-list like any other (a federated template names its partner)
-        check_query(query.text, context.settings().service_allowlist)
-    except ForbiddenOperation as exc:
         return text_error(400, str(exc))
     form = query_form(query.text)
     try:

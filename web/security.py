@@ -2,13 +2,19 @@
 
 * **Sessions** are Flask's signed cookies (HttpOnly, SameSite=Lax), signed with ``secret_key``;
   without one configured a random key is made on first start and kept beside the store (0600),
-  so sessions survive restarts.
+  so sessions survive restarts. An editor's cookie only names a session recorded in the store
+  (:mod:`web.editors`, :mod:`graph.sessions`), which signing out deletes.
 * **CSRF**: every form carries ``csrf_token`` (``{{ csrf_field() }}``), a random value kept in the
   session; :func:`check_form` refuses a POST without the same value (400, nothing written).
 * **Honeypot**: forms carry a field people never see (``{{ honeypot_field() }}``); a value there
   means a robot filled every field, and the POST is refused.
 * **Rate limits**: :func:`rate_limited` allows ``rate_limit`` POSTs per ``rate_limit_window``
   seconds per client address (429 with ``Retry-After`` beyond), in memory — one web process by design.
+  The client address is the connection's, or with ``trusted_proxies`` = N the one the N proxies in
+  front of the server wrote in ``X-Forwarded-For`` (werkzeug's ``ProxyFix``); never that header by default.
+* **The site's address** is ``public_url`` (:class:`PublicAddress`): the ``Host`` header a client sends
+  never becomes part of a URL the server writes. When it is https, the session cookie is ``Secure``
+  and every answer carries ``Strict-Transport-Security``.
 
 * **Security headers** on every answer (:data:`SECURITY_HEADERS`): a Content-Security-Policy that lets
   the pages load only their own stylesheet and images and run no script at all (they have none: the
@@ -29,9 +35,11 @@ import time
 from collections import deque
 from functools import wraps
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graph.settings import Settings
 from web.i18n import gettext as _
@@ -46,6 +54,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 HONEYPOT_FIELD = "website_confirm"
+#: Sent when the site is served over https: browsers keep to https for a year.
+HSTS = "max-age=31536000"
 
 
 def secret_key(settings: Settings) -> str:
@@ -136,12 +146,34 @@ def rate_limited(view):
 def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
+class PublicAddress:
+    """WSGI middleware: every request is seen at the configured public address (``Settings.site_url``),
+    so ``request.host_url``, ``url_root`` and ``url_for(_external=True)`` are built from the settings,
+    never from the ``Host`` header a client chose."""
+
+    def __init__(self, app, site_url: str) -> None:
+        parts = urlsplit(site_url)
+        self.app, self.scheme, self.host = app, parts.scheme, parts.netloc
+
+    def __call__(self, environ, start_response):
+        environ["HTTP_HOST"] = self.host
+        environ["wsgi.url_scheme"] = self.scheme
+        return self.app(environ, start_response)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
+    app.wsgi_app = PublicAddress(app.wsgi_app, settings.site_url)  # type: ignore[method-assign]
+    if settings.trusted_proxies:  # the client address from X-Forwarded-For, as the trusted proxies wrote it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0, x_port=0,  # type: ignore[method-assign]
+                                x_prefix=0)
     app.after_request(add_security_headers)
     app.secret_key = secret_key(settings)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="tscgraph_session")
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="tscgraph_session",
+                      SESSION_COOKIE_SECURE=settings.site_url.startswith("https:"))
     app.extensions["tscgraph.rate_limiter"] = RateLimiter(settings.rate_limit, settings.rate_limit_window)
     app.jinja_env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token, honeypot_field=honeypot_field)

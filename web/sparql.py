@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
@@ -24,15 +24,15 @@ from graph.formats import (
     negotiate,
     query_form,
 )
-from graph.guard import ForbiddenOperation, check_query, check_update
+from graph.guard import ForbiddenOperation, check_update
 from graph.iris import is_iri
 from graph.namespaces import PREFIXES, bind_prefixes
 from graph.store import QuerySyntaxError, StoreError
-from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
+from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
 from graph.store.view import PrivateGraph
-from graph.writes import UpdateAmbiguous, WriteRefused, apply_update
+from graph.writes import UpdateAmbiguous, UpdateFailed, WriteForbidden, WriteRefused, apply_update
 from web import context
-from web.auth import check_write_access
+from web.auth import check_write_access, token_scope_of_request
 from web.i18n import current_lang
 
 bp = Blueprint("sparql", __name__)
@@ -110,16 +110,16 @@ def read_protocol_request() -> tuple[str | None, str | None]:
 
 
 def run_job(sparql: str, fmt: Format, **job_options):
-    """Run in the pool; map every failure to the HTTP error a client should get."""
-    try:
-        dataset = context.store().dataset(job_options.pop("default_graphs", None), job_options.pop("named_graphs", None))
-    except PrivateGraph as exc:
-        raise ProtocolError(400, str(exc)) from None
+    """Run in the pool (the SERVICE check, the dataset's visibility, parsing and evaluation all happen in the
+    worker, under its time limit); map every failure to the HTTP error a client should get."""
     job = QueryJob(sparql=sparql, format_key=fmt.key, max_rows=context.settings().max_result_rows,
-                   default_graphs=tuple(dataset["default_graphs"] or ()), named_graphs=tuple(dataset["named_graphs"] or ()),
-                   **job_options)
+                   default_graphs=tuple(job_options.pop("default_graphs", None) or ()),
+                   named_graphs=tuple(job_options.pop("named_graphs", None) or ()),
+                   extra_graphs=tuple(g.get("preview_graphs") or ()), **job_options)
     try:
-        return context.query_pool().run(job)
+        return context.query_pool().run(job, client=request.remote_addr)
+    except (QueryForbidden, PrivateGraph) as exc:
+        raise ProtocolError(400, str(exc)) from None
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from None
     except NotAcceptable as exc:
@@ -171,10 +171,6 @@ def parse_json_results(body: bytes) -> tuple[list[str], list[list], bool]:
 
 
 def answer_query(sparql: str) -> Response:
-    try:
-        check_query(sparql, context.settings().service_allowlist)
-    except ForbiddenOperation as exc:
-        raise ProtocolError(400, str(exc)) from None
     form = query_form(sparql)
     try:
         fmt = negotiate(form, request.accept_mimetypes, request.values.get("format"), allow_html=True)
@@ -326,12 +322,15 @@ def run_update(sparql_update: str) -> Response:
     if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: write USING in the update")
     try:
-        outcome = apply_update(context.raw_store(), context.validator(), context.settings(), sparql_update)
+        outcome = apply_update(context.raw_store(), context.validating(trusted=True), context.settings(), sparql_update,
+                               scope=token_scope_of_request())
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from None
     except WriteRefused as refused_write:
         return report_response(refused_write.report, 422)
-    except UpdateAmbiguous as exc:
+    except WriteForbidden as exc:
+        raise ProtocolError(403, str(exc)) from None
+    except (UpdateAmbiguous, UpdateFailed) as exc:
         raise ProtocolError(400, str(exc)) from None
     except StoreError as exc:
         raise ProtocolError(500, f"the update failed, nothing was written: {exc}") from None

@@ -8,7 +8,10 @@
 * ``GET /validate`` — the page where a person pastes or uploads data and reads the report.
 * ``POST /submissions`` — a machine submission: the same RDF input plus the submitter (headers
   ``X-Submitter-Name`` and ``X-Submitter-Email``, or fields ``submitter_name``/``submitter_email``);
-  201 with ``Location: /submissions/<id>``, or 422 with the report (nothing written).
+  201 with ``Location: /submissions/<id>``, or 422 with the report (nothing written). A corrected version
+  names the sender's own pending submission it replaces (header ``X-Tscgraph-Supersedes: <id>`` or field
+  ``supersedes``; 409 when it may not, nothing written); without it, earlier pending submissions of the
+  same records stay pending beside the new one and the editor sees the conflict.
 
 CSRF: the page's form posts ``application/x-www-form-urlencoded`` (pasted text) or ``multipart/form-data``
 (upload) with ``csrf_token``; such a POST is checked by :func:`web.security.check_form` when it is
@@ -23,17 +26,27 @@ page, and record pages show the newest report's badge (``_conformance.html``).
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDFS, SH
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH
 
 from graph import reports
-from graph.rdfio import MEDIA_TYPES, RdfReadError, format_for, parse_rdf
+from graph.rdfio import MEDIA_TYPES, RdfReadError, format_for
 from graph.sarif import find_lines, to_sarif
+from graph.text import is_email
 from graph.validation import ValidationReport, ValidationResult, Validator, report_from_graph, term_text
+from graph.workers.validation import (
+    Checked,
+    CheckJob,
+    Limits,
+    PoolBusy,
+    PoolTimeout,
+    TooLarge,
+    Unreadable,
+    WorkerCrashed,
+)
 from web import context, pages
 from web.i18n import current_lang
 from web.i18n import gettext as _
@@ -68,10 +81,7 @@ def validator_for(name: str) -> Validator:
                                  name=name, known=", ".join(("all", *reports.SHAPE_SETS))))
     cache = current_app.extensions.setdefault("tscgraph.shape_sets", {})
     if name not in cache:
-        subset = reports.shape_subset(full.shapes, reports.SHAPE_SETS[name])
-        validator = Validator.__new__(Validator)
-        validator.shapes, validator.ontology, validator.scope = subset, full.ontology, full.scope
-        cache[name] = validator
+        cache[name] = full.subset(reports.shape_subset(full.shapes, reports.SHAPE_SETS[name]))
     return cache[name]
 
 
@@ -107,50 +117,39 @@ def hint(result: ValidationResult) -> str:
 
 
 class Input:
-    """The RDF of a request: its text, syntax, artifact name and parsed graph."""
+    """The RDF of a request as sent: its bytes, syntax and artifact name. It is read, bounded and validated by a
+    validation worker (:func:`check_input`), never in the web process."""
 
     def __init__(self, data: bytes, fmt: str, name: str):
         self.data, self.fmt, self.name = data, fmt, name
-        try:
-            self.graph = parse_rdf(data, fmt, context.settings().base_iri, source=name)
-        except RdfReadError as exc:
-            message = str(exc)
-            line = error_line(message, data)
-            if line is None and fmt in ("nt", "nquads"):
-                line = first_bad_line(data, fmt)
-            text = _("The data cannot be read as %(syntax)s: %(reason)s", syntax=fmt, reason=message)
-            if line is not None and f"line {line}" not in message:
-                text += " " + _("(line %(line)s)", line=line)
-            refuse(400, text, line=line)
 
     @property
     def text(self) -> str:
         return self.data.decode("utf-8", errors="replace")
 
 
-def error_line(message: str, data: bytes) -> int | None:
-    """The line an RDF parser's message names, or the line of the text it quotes (N-Triples, N-Quads)."""
-    found = re.search(r"\bline (\d+)", message) or re.search(r"<unknown>:(\d+):", message)
-    if found:
-        return int(found.group(1))
-    quoted = re.search(r"Invalid line(?: \(.*?\))?: '?(.*?)'?$", message)
-    if quoted:
-        wanted = quoted.group(1).strip()
-        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
-            if line.strip() and line.strip() == wanted:
-                return number
-    return None
-
-
-def first_bad_line(data: bytes, fmt: str) -> int | None:
-    """In a line-based syntax (N-Triples, N-Quads), the first line that does not parse on its own."""
-    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            try:
-                parse_rdf(line, fmt, "http://localhost/")
-            except RdfReadError:
-                return number
-    return None
+def check_input(source: Input, shape_set: str = "all", *, validate: bool = True, return_graph: bool = False
+                ) -> Checked:
+    """Read and validate ``source`` in a validation worker, within the input caps and the time limit; every
+    refusal becomes the answer a client should get (400 unreadable, 413 over a cap, 503 over the time limit or
+    busy), and nothing of the work stays in the web process."""
+    settings = context.settings()
+    job = CheckJob(source.data, source.fmt, settings.base_iri, source=source.name, shape_set=shape_set,
+                   limits=Limits.public(settings), return_graph=return_graph, validate=validate)
+    try:
+        return context.validation().check(job, client=request.remote_addr)
+    except Unreadable as exc:
+        text = _("The data cannot be read as %(syntax)s: %(reason)s", syntax=source.fmt, reason=str(exc))
+        if exc.line is not None and f"line {exc.line}" not in str(exc):
+            text += " " + _("(line %(line)s)", line=exc.line)
+        refuse(400, text, line=exc.line)
+    except TooLarge as exc:
+        refuse(413, _("Too large to validate: %(reason)s.", reason=str(exc)))
+    except PoolTimeout as exc:
+        refuse(503, _("Validation stopped: %(reason)s.", reason=str(exc)))
+    except (PoolBusy, WorkerCrashed) as exc:
+        refuse(503, _("The validation service is busy: %(reason)s.", reason=str(exc)))
+    raise AssertionError("unreachable")  # refuse() always raises
 
 
 def is_browser_form() -> bool:
@@ -241,9 +240,12 @@ def report_turtle(report: ValidationReport) -> str:
     """The sh:ValidationReport, each result with its hint in the reader's language (``rdfs:comment``)."""
     graph = Graph()
     graph += report.graph
-    for node in report.graph.subjects(SH.focusNode, None):
-        result = reports._result_of(report, node)
+    for node, result in reports.results_by_node(report).items():
         graph.add((node, RDFS.comment, Literal(hint(result), lang=current_lang())))
+    if report.omitted:
+        for root in report.graph.subjects(RDF.type, SH.ValidationReport):
+            graph.add((root, RDFS.comment, Literal(_("%(n)s more results are left out of this answer.",
+                                                         n=report.omitted), lang=current_lang())))
     for prefix, namespace in report.graph.namespaces():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph.serialize(format="turtle")
@@ -290,14 +292,15 @@ def validate():
     if browser:
         check_form()
     shape_set = (request.values.get("shapes") or "all").strip()
-    validator = validator_for(shape_set)
+    validator_for(shape_set)  # an unknown shape set is a 400 before any work
     fmt = "html" if browser and not request.args.get("format") else wanted_output()
     source = read_input()
-    report = validator.validate(source.graph)
+    checked = check_input(source, shape_set)
     if fmt == "html":
-        return answer(report, fmt, 200, source, shape_set, template="validate.html", shape_sets=shape_set_labels(),
-                      pasted=request.form.get("data", "") if browser else "", triples=len(source.graph))
-    return answer(report, fmt, 200, source, shape_set)
+        return answer(checked.report, fmt, 200, source, shape_set, template="validate.html",
+                      shape_sets=shape_set_labels(), pasted=request.form.get("data", "") if browser else "",
+                      triples=checked.triples)
+    return answer(checked.report, fmt, 200, source, shape_set)
 
 
 @bp.post("/submissions")
@@ -309,19 +312,26 @@ def submit_api():
         check_form()
     name = (request.headers.get("X-Submitter-Name") or request.values.get("submitter_name") or "").strip()
     email = (request.headers.get("X-Submitter-Email") or request.values.get("submitter_email") or "").strip()
-    if not name or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or len(name) > 200 or len(email) > 200:
+    if not name or len(name) > 200 or not is_email(email):
         refuse(400, _("Say who submits: a name and an e-mail address (headers X-Submitter-Name and X-Submitter-Email, "
                       "or fields submitter_name and submitter_email)."))
+    supersedes = (request.headers.get("X-Tscgraph-Supersedes") or request.values.get("supersedes") or "").strip()
     fmt = wanted_output()
     source = read_input()
+    graph = check_input(source, validate=False, return_graph=True).graph
     try:
-        made = submissions.submit(context.raw_store(), context.validator(), context.settings(), source.graph,
-                                  submissions.Submitter(name=name, email=email), "api")
+        made = submissions.submit(context.raw_store(), context.validation().validator(client=request.remote_addr),
+                                  context.settings(), graph, submissions.Submitter(name=name, email=email), "api",
+                                  supersedes=supersedes or None)
     except submissions.SubmissionRefused as refused:
         return answer(refused.report, fmt, 422, source, "all")
+    except submissions.SupersedeRefused:
+        refuse(409, _("The submission named in X-Tscgraph-Supersedes cannot be replaced by this one: it is unknown or "
+                      "no longer pending, holds records this one does not, or was sent from another e-mail address. "
+                      "Nothing was written."))
     except submissions.SubmissionError as exc:
         refuse(400, str(exc))
-    context.query_pool().snapshots.refresh()
+    context.query_pool().snapshots.refresh(public=False)  # a pending submission is private
     status_url = f"/submissions/{made.id}"
     body = {"id": made.id, "status": made.status, "status_url": request.host_url.rstrip("/") + status_url,
             "records": [str(r) for r in made.records]}

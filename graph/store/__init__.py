@@ -37,13 +37,9 @@ def open_query_pool(store: Store, settings: Settings):
     if isinstance(store, RemoteStore):
         from graph.store.remotepool import RemoteQueryPool
 
-        return RemoteQueryPool(store, size=settings.query_workers, time_limit=settings.query_time_limit,
-                               queue_wait=settings.query_queue_wait)
+        return RemoteQueryPool(store, settings, size=settings.query_workers, time_limit=settings.query_time_limit,
+                               queue_wait=settings.query_queue_wait, per_client=settings.max_client_jobs)
 
     snapshots = SnapshotManager(store, settings.snapshots_dir)
-    return QueryPool(
-        snapshots,
-        size=settings.query_workers,
-        time_limit=settings.query_time_limit,
-        queue_wait=settings.query_queue_wait,
-    )
+    return QueryPool(snapshots, settings, size=settings.query_workers, time_limit=settings.query_time_limit,
+                     queue_wait=settings.query_queue_wait, per_client=settings.max_client_jobs)

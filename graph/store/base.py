@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Literal, Mapping, Sequence
+from typing import BinaryIO, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
@@ -130,8 +130,9 @@ class Store(abc.ABC):
         yield from self.read_graph(graph_iri)
 
     @abc.abstractmethod
-    def scratch_copy(self) -> "Store":
-        """An in-memory copy of every quad, to try a write on before doing it for real."""
+    def scratch_copy(self, keep: Callable[[str], bool] | None = None) -> "Store":
+        """An in-memory copy of every quad — or of the named graphs whose IRI ``keep`` accepts — to try a
+        write on before doing it for real."""
 
     @abc.abstractmethod
     def fingerprints(self) -> dict[str, tuple[int, int]]:

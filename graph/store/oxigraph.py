@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Literal, Mapping, Sequence
+from typing import BinaryIO, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
@@ -150,9 +150,14 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"snapshot to {target} failed: {exc}") from None
 
-    def scratch_copy(self) -> "OxigraphStore":
+    def scratch_copy(self, keep: Callable[[str], bool] | None = None) -> "OxigraphStore":
         scratch = OxigraphStore(None)
-        scratch._store.extend(self._store.quads_for_pattern(None, None, None, None))
+        if keep is None:
+            scratch._store.extend(self._store.quads_for_pattern(None, None, None, None))
+        else:
+            for name in self._store.named_graphs():
+                if isinstance(name, ox.NamedNode) and keep(name.value):
+                    scratch._store.extend(self._store.quads_for_pattern(None, None, None, name))
         return scratch
 
     def fingerprints(self) -> dict[str, tuple[int, int]]:
@@ -252,7 +257,7 @@ class OxigraphStore(Store):
             self._store.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: evaluation ("graph does not exist")
             raise StoreError(f"update failed: {exc}") from None
 
     def add_graphs(self, graphs: Mapping[str, Graph]) -> int:

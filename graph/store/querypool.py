@@ -1,40 +1,49 @@
-"""Queries that can be stopped: worker processes over read-only snapshots of the embedded store.
+"""Queries that can be stopped: query worker processes over read-only snapshots of the embedded store.
 
 Why this shape:
 
 * pyoxigraph has no query timeout and a running query cannot be interrupted from Python; Oxigraph
   server's own ``--timeout-s`` was seen to leave a COUNT over a cross product burning a core. So every
-  public query runs in a worker *process*; at the time limit that process is killed (SIGKILL) — the
-  CPU really stops — and a fresh worker takes its place.
+  public query runs in a worker *process* of a :class:`graph.workers.pool.WorkerPool`; at the time limit that
+  process is killed (SIGKILL) — the CPU really stops — and a fresh worker takes its place.
 * An on-disk store admits one read-write process, and opening it read-only while another process
   writes is undefined behaviour. So workers never open the live store: they open **snapshots**, RocksDB
   checkpoints taken by the owner with ``Store.backup`` (hard links: ~20 ms after the first). After each
   write the owner takes a new snapshot; a worker moves to it at its next query. Snapshots are immutable,
   so reading them from other processes is safe.
-* Workers render the answer themselves (:mod:`graph.formats`), cut at the result-size limit with the
-  cut reported, so only bounded bytes cross the pipe.
+* Everything a query's text can cost happens in the worker, under its time limit: the ``SERVICE``/``LOAD``
+  text check (:mod:`graph.guard`), parsing, evaluation and rendering (:mod:`graph.formats`, cut at the
+  result-size limit with the cut reported), so only bounded bytes cross the pipe.
+* Which graphs a public query may see is decided in the worker, on the snapshot the query runs on: a
+  graph made private after the snapshot was taken is not listed in it, and one taken later is judged
+  by the same rule (deciding on the live store let a query see a private graph written in between).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 import shutil
 import threading
-import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from rdflib.term import Identifier
 
 from graph.formats import ALL_FORMATS, NotAcceptable, Rendered, render
+from graph.guard import ForbiddenOperation, check_query
+from graph.settings import Settings
 from graph.store.base import QuerySyntaxError, StoreError
+from graph.store.view import PrivateGraph, PublicView
+from graph.workers.pool import PoolBusy, PoolTimeout, WorkerCrashed, WorkerPool
 
 
 @dataclass(frozen=True)
 class QueryJob:
-    """One query to run in a worker, with everything it needs (picklable)."""
+    """One query to run in a worker, with everything it needs (picklable).
+
+    ``default_graphs``/``named_graphs`` are the dataset the client asked for (empty: none asked); with
+    ``public`` the worker keeps only the graphs the public may read (plus ``extra_graphs``, an editor's
+    preview) on the snapshot it runs on.
+    """
 
     sparql: str
     format_key: str
@@ -42,6 +51,9 @@ class QueryJob:
     bindings: tuple[tuple[str, Identifier], ...] = ()
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    public: bool = True
+    extra_graphs: tuple[str, ...] = ()
+    check_services: bool = True
 
 
 class QueryTimeout(StoreError):
@@ -49,15 +61,25 @@ class QueryTimeout(StoreError):
 
 
 class QueryPoolBusy(StoreError):
-    """Every worker stayed busy for the whole queue wait."""
+    """Every worker (or every one of the client's share) stayed busy for the whole queue wait."""
 
 
 class QueryWorkerCrashed(StoreError):
     """The worker process died while answering (for example, out of memory)."""
 
 
+class QueryForbidden(StoreError):
+    """The query asks the server to reach another address (``SERVICE`` outside the allow-list, ``LOAD``)."""
+
+
 class SnapshotManager:
-    """Numbered snapshot directories of one live store; the newest is the one queries read."""
+    """Numbered snapshot directories of one live store; the newest is the one queries read.
+
+    Two names of the store's state: :meth:`current` changes with every write; :meth:`public_version` only with
+    writes that change what the public reads. Public caches and ETags are keyed on the second, so a pending
+    submission or an editor's sign-in (private graphs only) neither empties them nor tells the public, through
+    a changed ETag, that something private happened.
+    """
 
     def __init__(self, store, directory: Path, keep: int = 4) -> None:
         self.store = store
@@ -65,15 +87,19 @@ class SnapshotManager:
         self.keep = keep
         self._lock = threading.Lock()
         self._generation = 0
+        self._public_generation = 0
         self._current: Path | None = None
         shutil.rmtree(self.directory, ignore_errors=True)  # leftovers of a previous run are stale
         self.directory.mkdir(parents=True, exist_ok=True)
         self.refresh()
 
-    def refresh(self) -> Path:
-        """Take a new snapshot (call after every write) and drop the old ones beyond ``keep``."""
+    def refresh(self, *, public: bool = True) -> Path:
+        """Take a new snapshot (call after every write; ``public=False`` after one that changed private graphs
+        only) and drop the old ones beyond ``keep``."""
         with self._lock:
             self._generation += 1
+            if public:
+                self._public_generation = self._generation
             path = self.directory / f"{self._generation:010d}"
             self.store.snapshot(path)
             self._current = path
@@ -86,133 +112,88 @@ class SnapshotManager:
         assert self._current is not None
         return str(self._current)
 
+    def public_version(self) -> str:
+        """Names the state of the public graphs (see the class docstring)."""
+        return f"{self.directory}:{self._public_generation}"
 
-def _worker_main(conn: Connection) -> None:
-    """A query worker: open the asked snapshot read-only, run, render, send the bytes back."""
+
+def query_handler(settings: Settings):
+    """A query worker's handler (built once per worker process): ``(snapshot, job)`` → a reply tuple."""
     from graph.store.oxigraph import OxigraphStore
 
-    store = None
-    opened = None
-    while True:
+    state: dict = {"store": None, "opened": None}
+
+    def answer(work: tuple[str, QueryJob]) -> tuple[str, object]:
+        snapshot, job = work
         try:
-            snapshot, job = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            if snapshot != opened:
-                if store is not None:
-                    store.close()
-                store = OxigraphStore.open_read_only(snapshot)
-                opened = snapshot
-            result = store.query(
-                job.sparql,
-                bindings=dict(job.bindings) or None,
-                default_graphs=list(job.default_graphs) or None,
-                named_graphs=list(job.named_graphs) or None,
-            )
-            reply = ("ok", render(result, ALL_FORMATS[job.format_key], job.max_rows))
+            if job.check_services:
+                check_query(job.sparql, settings.service_allowlist)
+            if snapshot != state["opened"]:
+                if state["store"] is not None:
+                    state["store"].close()
+                state["store"] = OxigraphStore.open_read_only(snapshot)
+                state["opened"] = snapshot
+            store = state["store"]
+            dataset = {"default_graphs": list(job.default_graphs) or None, "named_graphs": list(job.named_graphs) or None}
+            if job.public:
+                view = PublicView(store, settings.is_public_graph, extra=job.extra_graphs)
+                dataset = view.dataset(dataset["default_graphs"], dataset["named_graphs"])
+            result = store.query(job.sparql, bindings=dict(job.bindings) or None, **dataset)
+            return "ok", render(result, ALL_FORMATS[job.format_key], job.max_rows)
+        except ForbiddenOperation as exc:
+            return "forbidden", str(exc)
+        except PrivateGraph as exc:
+            return "private", str(exc)
         except QuerySyntaxError as exc:
-            reply = ("syntax", str(exc))
+            return "syntax", str(exc)
         except NotAcceptable as exc:
-            reply = ("format", str(exc))
+            return "format", str(exc)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the client as a message
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(reply)
-        except (BrokenPipeError, OSError):
-            return
+            return "error", f"{type(exc).__name__}: {exc}"
 
-
-class _Worker:
-    def __init__(self, ctx) -> None:
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="tscgraph-query")
-        self.process.start()
-        child.close()
-        self.conn = parent
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join(timeout=10)
-        self.conn.close()
+    return answer
 
 
 class QueryPool:
-    """A fixed number of query workers; :meth:`run` answers or raises within ``time_limit`` seconds
-    of getting a worker (``queue_wait`` bounds the wait for one)."""
+    """Query workers over the newest snapshot; :meth:`run` answers or raises within ``time_limit`` seconds
+    of getting a worker (``queue_wait`` bounds the wait for one; one client holds at most ``per_client``)."""
 
-    def __init__(self, snapshots: SnapshotManager, *, size: int, time_limit: float, queue_wait: float) -> None:
+    def __init__(self, snapshots: SnapshotManager, settings: Settings, *, size: int, time_limit: float,
+                 queue_wait: float, per_client: int | None = None) -> None:
         self.snapshots = snapshots
         self.time_limit = time_limit
         self.queue_wait = queue_wait
-        self._ctx = multiprocessing.get_context("spawn")  # never fork a process holding the live store
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._workers: set[_Worker] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        for _ in range(size):
-            self._add_worker()
-
-    def _add_worker(self) -> None:
-        worker = _Worker(self._ctx)
-        with self._lock:
-            self._workers.add(worker)
-        self._idle.put(worker)
-
-    def _retire(self, worker: _Worker) -> None:
-        with self._lock:
-            self._workers.discard(worker)
-        worker.kill()
-        if not self._closed:
-            self._add_worker()
+        self.workers = WorkerPool("graph.store.querypool.query_handler", (settings,), size=size, time_limit=time_limit,
+                                  queue_wait=queue_wait, per_client=per_client, name="tscgraph-query")
 
     def worker_pids(self) -> list[int]:
-        with self._lock:
-            return [w.process.pid for w in self._workers if w.process.pid is not None]
+        return self.workers.worker_pids()
 
     @property
     def capacity(self) -> int:
         """How many queries may run at once (the live workers)."""
-        return len(self.worker_pids())
+        return self.workers.capacity
 
-    def run(self, job: QueryJob) -> Rendered:
+    def run(self, job: QueryJob, *, client: object = None) -> Rendered:
         try:
-            worker = self._idle.get(timeout=self.queue_wait)
-        except queue.Empty:
-            raise QueryPoolBusy(
-                f"all query workers stayed busy for {self.queue_wait:g} s; try again shortly"
-            ) from None
-        healthy = False
-        try:
-            started = time.monotonic()
-            try:
-                worker.conn.send((self.snapshots.current(), job))
-            except (BrokenPipeError, OSError):
-                raise QueryWorkerCrashed("the query worker was not running; it has been replaced") from None
-            if not worker.conn.poll(max(0.0, self.time_limit - (time.monotonic() - started))):
-                raise QueryTimeout(f"the query ran past the time limit of {self.time_limit:g} s and was stopped")
-            try:
-                status, payload = worker.conn.recv()
-            except (EOFError, OSError):
-                raise QueryWorkerCrashed("the query worker died while answering (out of memory?)") from None
-            healthy = True
-        finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                self._retire(worker)
+            status, payload = self.workers.run((self.snapshots.current(), job), client=client)
+        except PoolTimeout:
+            raise QueryTimeout(f"the query ran past the time limit of {self.time_limit:g} s and was stopped") from None
+        except PoolBusy as exc:
+            raise QueryPoolBusy(str(exc).replace("workers", "query workers")) from None
+        except WorkerCrashed as exc:
+            raise QueryWorkerCrashed(f"the query worker died while answering ({exc})") from None
         if status == "ok":
-            return payload
+            return payload  # type: ignore[return-value]
         if status == "syntax":
             raise QuerySyntaxError(payload)
         if status == "format":
             raise NotAcceptable(payload)
+        if status == "forbidden":
+            raise QueryForbidden(payload)
+        if status == "private":
+            raise PrivateGraph(payload)
         raise StoreError(payload)
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            workers = list(self._workers)
-            self._workers.clear()
-        for worker in workers:
-            worker.kill()
+        self.workers.close()

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator, Literal, Mapping, Sequence
+from typing import BinaryIO, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 import requests
 from rdflib import BNode, Graph, URIRef
@@ -380,10 +380,11 @@ class RemoteStore(Store):
             lines = "".join(f"{s.n3()} {p.n3()} {o.n3()}{quad_graph} .\n" for s, p, o in self.read_graph(name))
             out.write((f"<{name}> {{\n{lines}}}\n" if fmt == "trig" else lines).encode("utf-8"))
 
-    def scratch_copy(self) -> Store:
-        """An in-memory embedded store with every graph of this one (writes are tried there first)."""
+    def scratch_copy(self, keep: Callable[[str], bool] | None = None) -> Store:
+        """An in-memory embedded store with every graph of this one, or those ``keep`` accepts (writes are
+        tried there first)."""
         scratch = OxigraphStore(None)
-        scratch.add_graphs({str(g): self.read_graph(str(g)) for g in self.graph_names()})
+        scratch.add_graphs({str(g): self.read_graph(str(g)) for g in self.graph_names() if keep is None or keep(str(g))})
         return scratch
 
     def fingerprints(self) -> dict[str, tuple[int, int]]:

@@ -18,8 +18,12 @@ import threading
 import time
 
 from graph.formats import ALL_FORMATS, Rendered, render
-from graph.store.querypool import QueryJob, QueryPoolBusy, QueryTimeout
+from graph.guard import ForbiddenOperation, check_query
+from graph.settings import Settings
+from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout
 from graph.store.remote import RemoteStore, StoreTimeout
+from graph.store.view import PublicView
+from graph.workers.pool import Admission
 
 #: Longest time a cached page may lag behind a write made by another process on the same store.
 STATE_SECONDS = 10.0
@@ -30,31 +34,57 @@ class RemoteVersions:
 
     def __init__(self) -> None:
         self._generation = 0
+        self._public_generation = 0
         self._lock = threading.Lock()
 
-    def refresh(self) -> str:
+    def refresh(self, *, public: bool = True) -> str:
         with self._lock:
             self._generation += 1
+            if public:
+                self._public_generation = self._generation
         return self.current()
 
     def current(self) -> str:
         return f"remote:{self._generation}:{int(time.time() // STATE_SECONDS)}"
 
+    def public_version(self) -> str:
+        return f"remote:{self._public_generation}:{int(time.time() // STATE_SECONDS)}"
+
 
 class RemoteQueryPool:
-    def __init__(self, store: RemoteStore, *, size: int, time_limit: float, queue_wait: float) -> None:
-        self.store, self.time_limit, self.queue_wait = store, time_limit, queue_wait
+    def __init__(self, store: RemoteStore, settings: Settings, *, size: int, time_limit: float, queue_wait: float,
+                 per_client: int | None = None) -> None:
+        self.store, self.settings, self.time_limit, self.queue_wait = store, settings, time_limit, queue_wait
         self.snapshots = RemoteVersions()
         self.capacity = size  # how many queries may run at once; the store does the work
         self._slots = threading.BoundedSemaphore(size)
+        self.admission = Admission(per_client or size)
 
-    def run(self, job: QueryJob) -> Rendered:
-        if not self._slots.acquire(timeout=self.queue_wait):
+    def run(self, job: QueryJob, *, client: object = None) -> Rendered:
+        if job.check_services:
+            try:
+                check_query(job.sparql, self.settings.service_allowlist)
+            except ForbiddenOperation as exc:
+                raise QueryForbidden(str(exc)) from None
+        deadline = time.monotonic() + self.queue_wait
+        if not self.admission.enter(client, deadline):
+            raise QueryPoolBusy(f"this client already has {self.admission.per_client} query(ies) running and none "
+                                f"ended within {self.queue_wait:g} s; try again shortly")
+        try:
+            return self._run(job, deadline)
+        finally:
+            self.admission.leave(client)
+
+    def _run(self, job: QueryJob, deadline: float) -> Rendered:
+        if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise QueryPoolBusy(f"all query slots stayed busy for {self.queue_wait:g} s; try again shortly")
         try:
-            result = self.store.query(job.sparql, bindings=dict(job.bindings) or None,
-                                      default_graphs=list(job.default_graphs) or None,
-                                      named_graphs=list(job.named_graphs) or None, time_limit=self.time_limit)
+            dataset = {"default_graphs": list(job.default_graphs) or None, "named_graphs": list(job.named_graphs) or None}
+            if job.public:
+                dataset = PublicView(self.store, self.settings.is_public_graph,
+                                     extra=job.extra_graphs).dataset(dataset["default_graphs"], dataset["named_graphs"])
+            result = self.store.query(job.sparql, bindings=dict(job.bindings) or None, time_limit=self.time_limit,
+                                      **dataset)
             return render(result, ALL_FORMATS[job.format_key], job.max_rows)
         except StoreTimeout as exc:
             raise QueryTimeout(f"the query ran past the time limit of {self.time_limit:g} s and was stopped "

@@ -1,0 +1,200 @@
+"""A WSGI application served over granian's RSGI interface, with the request body read before the app runs.
+
+Why: the server must withstand slow clients on its own. A WSGI server that hands a connection to a thread
+before the request is whole lets each slow client hold a thread: four to six connections sending their
+bodies a byte at a time stopped the gunicorn server that came before (one process, four threads). Here
+granian (Rust, tokio) reads headers and bodies asynchronously — a slow client costs a socket and a little
+memory, never a thread — and the WSGI app is called in a thread of a bounded pool only once its request has
+fully arrived:
+
+* the body is read as it comes, and refused with **413** once it passes ``max_body`` bytes (a declared
+  ``Content-Length`` over the cap is refused before any byte is read);
+* the whole body must arrive within ``body_timeout`` seconds, else **408**;
+* headers must arrive within granian's own header timeout (``http1_header_read_timeout``).
+
+The bridge follows PEP 3333 for what the app sees (``PATH_INFO`` as latin-1 of the UTF-8 path, headers as
+``HTTP_*``, repeated headers joined) and streams the app's answer: a list is sent whole, an iterator
+chunk by chunk (each chunk pulled in the pool, so a long download holds no thread while the client reads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Iterator
+
+log = logging.getLogger("tscgraph.server")
+
+_DONE = object()
+
+
+def _status_code(status: str) -> int:
+    return int(status.split(" ", 1)[0])
+
+
+def _plain(status: int, text: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    return status, [("content-type", "text/plain; charset=utf-8")], (text + "\n").encode("utf-8")
+
+
+class WSGIOverRSGI:
+    """An RSGI application (granian ``--interface rsgi``) that runs ``wsgi_app`` (see the module docstring)."""
+
+    def __init__(self, wsgi_app: Callable, *, threads: int, max_body: int, body_timeout: float,
+                 server_name: str = "localhost", server_port: int = 80) -> None:
+        self.app = wsgi_app
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.server_name, self.server_port = server_name, str(server_port)
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tscgraph-wsgi")
+
+    # ------------------------------------------------------------------ RSGI entry
+
+    async def __call__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":  # websockets: not served
+            return
+        body = await self._read_body(scope, proto)
+        if isinstance(body, tuple):
+            proto.response_bytes(*body)
+            return
+        loop = asyncio.get_running_loop()
+        environ = self._environ(scope, body)
+        try:
+            status, headers, first, rest = await loop.run_in_executor(self.executor, self._start, environ)
+        except Exception:  # noqa: BLE001 - the app failed outside its own error handling
+            log.exception("the application failed on %s %s", scope.method, scope.path)
+            proto.response_bytes(*_plain(500, "internal server error"))
+            return
+        if rest is None:
+            proto.response_bytes(status, headers, first)
+            return
+        await self._stream(loop, proto, status, headers, first, rest)
+
+    async def _read_body(self, scope: Any, proto: Any) -> bytes | tuple:
+        declared = scope.headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > self.max_body:
+                    return _plain(413, f"the request body is larger than {self.max_body} bytes")
+            except ValueError:
+                return _plain(400, "the Content-Length header is not a number")
+        chunks: list[bytes] = []
+        size = 0
+
+        async def read() -> bytes | tuple:
+            nonlocal size
+            async for chunk in proto:
+                size += len(chunk)
+                if size > self.max_body:
+                    return _plain(413, f"the request body is larger than {self.max_body} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+        try:
+            return await asyncio.wait_for(read(), self.body_timeout)
+        except asyncio.TimeoutError:
+            return _plain(408, f"the request body did not arrive within {self.body_timeout:g} s")
+        except Exception:  # noqa: BLE001 - the client went away while sending
+            return _plain(400, "the request body could not be read")
+
+    def _environ(self, scope: Any, body: bytes) -> dict:
+        client = scope.client.rsplit(":", 1)
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": scope.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
+            "QUERY_STRING": scope.query_string,
+            "SERVER_NAME": self.server_name,
+            "SERVER_PORT": self.server_port,
+            "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+            "REMOTE_ADDR": client[0].strip("[]"),
+            "REMOTE_PORT": client[1] if len(client) == 2 else "",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scope.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.input_terminated": True,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        for name, value in scope.headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                continue
+            if key != "CONTENT_TYPE":
+                key = "HTTP_" + key
+            if key in environ:
+                environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
+            else:
+                environ[key] = value
+        return environ
+
+    # ------------------------------------------------------------------ running the app (in the pool)
+
+    def _start(self, environ: dict) -> tuple[int, list, bytes, Iterator[bytes] | None]:
+        """Call the app; return its status, headers and either its whole body or its first chunk and the rest."""
+        started: dict = {}
+        written: list[bytes] = []
+
+        def start_response(status: str, headers: list, exc_info=None):
+            if exc_info is not None and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started["status"], started["headers"] = status, headers
+            return written.append
+
+        result: Iterable[bytes] = self.app(environ, start_response)
+        if isinstance(result, (list, tuple)):
+            try:
+                return _status_code(started["status"]), list(started["headers"]), b"".join([*written, *result]), None
+            finally:
+                _close(result)
+        iterator = iter(result)
+        try:
+            first = next(iterator)
+        except StopIteration:
+            _close(result)
+            return _status_code(started["status"]), list(started["headers"]), b"".join(written), None
+        except BaseException:
+            _close(result)
+            raise
+        return _status_code(started["status"]), list(started["headers"]), b"".join([*written, first]), \
+            _Closing(iterator, result)
+
+    async def _stream(self, loop, proto, status: int, headers: list, first: bytes, rest: "_Closing") -> None:
+        transport = proto.response_stream(status, headers)
+        try:
+            chunk: object = first
+            while chunk is not _DONE:
+                if chunk:
+                    await transport.send_bytes(chunk)  # type: ignore[arg-type]
+                chunk = await loop.run_in_executor(self.executor, rest.next_or_done)
+        except Exception:  # noqa: BLE001 - the client went away, or the app failed half-way: stop sending
+            log.info("a streamed answer ended early (%s %s)", status, "client gone or app error")
+        finally:
+            await loop.run_in_executor(self.executor, rest.close)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _Closing:
+    """The rest of an app's answer, and the close() PEP 3333 says must follow it."""
+
+    def __init__(self, iterator: Iterator[bytes], result: Iterable[bytes]) -> None:
+        self.iterator, self.result = iterator, result
+
+    def next_or_done(self) -> object:
+        return next(self.iterator, _DONE)
+
+    def close(self) -> None:
+        _close(self.result)
+
+
+def _close(result: object) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
