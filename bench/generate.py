@@ -294,7 +294,8 @@ def load_vocabulary(ontology_dir: Path = ROOT / "ontology", shapes_dir: Path = R
         return names.get("en", _slug(iri)), names.get("fr", names.get("en", _slug(iri)))
 
     targets = {int(str(onto.value(URIRef(t), URIRef(TSC + "targetNumber")))): f"<{t}>" for t in _typed(onto, "GBFTarget")}
-    articles = {int(_slug(a)): f"<{a}>" for a in _typed(onto, "CBDArticle")}
+    # The 42 numbered articles (Article 8(j), a concept of its own below Article 8, is not drawn here).
+    articles = {int(_slug(a)): f"<{a}>" for a in _typed(onto, "CBDArticle") if _slug(a).isdigit()}
     modalities = {_slug(m): f"<{m}>" for m in _typed(onto, "Modality")}
     actor_types = {_slug(t): f"<{t}>" for t in _typed(onto, "ActorType")}
     places = {cls: _typed(onto, cls) for cls in ("Region", "OverseasTerritory", "Country")}

@@ -1,17 +1,20 @@
 """The bundled data (``data/*.ttl``): it conforms to the shapes, it is bilingual, it says which records
 are illustrative, its references resolve, and it stays honest (no unconfirmed web sites, no Wikidata
-identifiers nobody checked).
+identifiers nobody checked, example records that name no real organisation, figures and roles no firmer than
+their sources, sources a reader can open: no development, test or staging host, no internal file).
 
 Files are parsed as a deployment reads them: relative IRIs resolved against the base IRI.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from graph.namespaces import SCHEMA, TSC, VOCAB
 from graph.queries import load_catalogue
@@ -20,6 +23,7 @@ from tests.hygiene import assert_no_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
+ONTOLOGY_FILES = sorted((ROOT / "ontology").glob("*.ttl"))
 BASE = "https://chm.example.org/"
 
 #: Web sites an actor may carry: those confirmed in the shared reference list french-actors.csv
@@ -181,6 +185,36 @@ def test_example_records_say_so_in_their_descriptions(data):
     )
 
 
+def test_example_records_link_to_no_real_record(data):
+    """Issue #20: an illustrative record names only illustrative organisations (and other illustrative
+    records); a real record never points at an illustrative one. Links to vocabulary concepts are fine."""
+    assert_no_rows(
+        data,
+        """
+        SELECT ?example ?property ?real ?direction WHERE {
+          ?example tsc:isExample true .
+          {
+            ?example ?property ?real . BIND("example -> real" AS ?direction)
+          } UNION {
+            ?real ?property ?example . BIND("real -> example" AS ?direction)
+          }
+          FILTER(isIRI(?real) && STRSTARTS(STR(?real), CONCAT(?base, "id/")))
+          FILTER NOT EXISTS { ?real tsc:isExample true }
+        }
+        """,
+        base=Literal(BASE),
+    )
+
+
+def test_every_actor_an_example_names_is_an_illustrative_actor(data):
+    """Offerers, requesters, leads, partners, funders and authors of examples are example actors; the
+    query above would see a real one, this one sees that the links are there at all (the guard)."""
+    roles = (TSC.leadOrganisation, TSC.partner, TSC.funder, TSC.offeredBy, TSC.requestedBy, DCTERMS.creator)
+    named = {(s, o) for r in roles for s, o in data.subject_objects(r) if (s, TSC.isExample, Literal(True)) in data}
+    assert len({s for s, _ in named}) >= 20, "the examples name their actors"
+    assert all((o, TSC.isExample, Literal(True)) in data and (o, RDF.type, TSC.Actor) in data for _, o in named)
+
+
 def test_there_are_real_and_example_records(data):
     flagged = set(data.subjects(TSC.isExample, None))
     assert flagged and len(set(data.subjects(RDF.type, None)) - flagged) >= 10
@@ -194,7 +228,8 @@ def test_every_referenced_actor_exists(data):
         data,
         """
         SELECT ?record ?property ?actor WHERE {
-          VALUES ?property { tsc:leadOrganisation tsc:partner tsc:funder tsc:offeredBy tsc:requestedBy dcterms:creator }
+          VALUES ?property { tsc:leadOrganisation tsc:partner tsc:nationalCarrier tsc:funder tsc:offeredBy tsc:requestedBy
+                             dcterms:creator }
           ?record ?property ?actor .
           FILTER NOT EXISTS { ?actor a tsc:Actor }
         }
@@ -322,6 +357,87 @@ def test_a_project_in_an_overseas_territory_and_one_abroad(data_and_vocab):
 
 
 # ------------------------------------------------------------------ honesty guards
+
+BIODIVERSA = URIRef(BASE + "id/project/biodiversa-plus")
+OFB = URIRef(BASE + "id/actor/ofb")
+
+
+def test_a_budget_is_exact_or_a_lower_bound_never_both(data):
+    assert_no_rows(
+        data,
+        """
+        SELECT ?record ?budget WHERE {
+          ?record tsc:budget ?budget .
+          FILTER(EXISTS { ?budget schema:value ?v } = EXISTS { ?budget schema:minValue ?m })
+        }
+        """,
+    )
+
+
+def test_biodiversa_budget_is_the_lower_bound_its_source_gives(data):
+    """Issue #20, point 11: "more than EUR 800 million" (OFB) is a lower bound, not a value."""
+    [budget] = data.objects(BIODIVERSA, TSC.budget)
+    assert data.value(budget, SCHEMA.value) is None
+    assert data.value(budget, SCHEMA.minValue) == Literal("800000000", datatype=XSD.decimal)
+    assert data.value(budget, SCHEMA.currency) == Literal("EUR")
+
+
+def test_biodiversa_states_the_role_its_sources_give_ofb(data):
+    """Issue #20, point 11: OFB's page names it the French carrier structure, not the partnership's lead."""
+    assert (BIODIVERSA, TSC.leadOrganisation, OFB) not in data
+    assert (BIODIVERSA, TSC.nationalCarrier, OFB) in data and (BIODIVERSA, TSC.partner, OFB) in data
+    [lead] = data.objects(BIODIVERSA, TSC.leadOrganisation)
+    assert lead == URIRef(BASE + "id/actor/biodiversa-plus-consortium")
+    assert "https://www.biodiversa.eu/about-us/governance/" in {str(s) for s in data.objects(lead, DCTERMS.source)}
+
+
+def test_actor_names_as_the_actors_give_them(data):
+    """Issue #20, point 10: FFEM's own English name; the ministry's English label renders its French name."""
+    def name(slug, lang):
+        return {str(n) for n in data.objects(URIRef(BASE + f"id/actor/{slug}"), SKOS.prefLabel) if n.language == lang}
+    assert name("ffem", "en") == {"French Facility for Global Environment"}
+    assert name("mtect", "en") == {"Ministry of Ecological Transition and Territorial Cohesion"}
+    patrinat = " ".join(str(d) for d in data.objects(URIRef(BASE + "id/actor/patrinat"), DCTERMS.description))
+    assert all(parent in patrinat for parent in ("OFB", "MNHN", "CNRS", "IRD", "1 January 2023"))
+
+
+#: Hosts that are not the public, production page of anything: development, test and staging servers, a site
+#: builder's staging domain, copies on aggregator sites. Issue #20, point 12.
+NOT_A_SOURCE = re.compile(
+    r"(^|[.-])(dev|test|uat|staging|stage|preprod|qa|sandbox|demo)([.-]|$)|squarespace\.com$|(^|\.)doczz\.fr$|(^|\.)franco\.wiki$"
+)
+
+
+def sources(paths) -> list[tuple[str, str, str]]:
+    """(file, subject, source) for every dcterms:source of the files."""
+    found = []
+    for path in paths:
+        graph = parse(path)
+        for s, o in graph.subject_objects(DCTERMS.source):
+            found.append((f"{path.parent.name}/{path.name}", str(s), o))
+    return found
+
+
+def test_sources_are_public_pages_on_production_hosts():
+    """Every dcterms:source of the data and the vocabularies is a web page a reader can open: an http(s) IRI
+    (not a note naming an internal file), on a host that is no development, test or staging server and no
+    aggregator copy. The hosts are listed when the test fails."""
+    found = sources(DATA_FILES + ONTOLOGY_FILES)
+    assert len(found) > 100, "the scan found the sources"
+    literal = [(f, s, str(o)) for f, s, o in found if not isinstance(o, URIRef)]
+    assert not literal, f"sources that are text, not a page: {literal}"
+    hosts: dict[str, int] = {}
+    bad = []
+    for f, s, o in found:
+        parts = urlsplit(str(o))
+        host = (parts.hostname or "").lower()
+        hosts[host] = hosts.get(host, 0) + 1
+        if parts.scheme not in ("http", "https") or not host or NOT_A_SOURCE.search(host):
+            bad.append((host, f, s, str(o)))
+    listing = "\n".join(f"  {h} ({n})" for h, n in sorted(hosts.items()))
+    assert not bad, "sources on hosts that are not production pages:\n" + "\n".join(map(str, bad)) + "\nall hosts:\n" + listing
+    assert NOT_A_SOURCE.search("dev-chm.cbd.int") and NOT_A_SOURCE.search("ipt-uat.gbif.fr")
+    assert NOT_A_SOURCE.search("okra-garlic-2nl4.squarespace.com") and not NOT_A_SOURCE.search("www.cbd.int")
 
 
 def test_actor_websites_are_confirmed_ones(data):

@@ -327,3 +327,27 @@ def test_no_file_uses_the_http_schema_org_namespace():
             if bad:
                 offending[f"{folder}/{path.name}"] = bad
     assert not offending
+
+
+# ------------------------------------------------------------------ readings the ontology commits to (issue #20)
+
+
+def test_a_project_is_an_activity_not_an_organisation(ontology):
+    """Point 7: schema:Project is a subtype of schema:Organization; tsc:Project is a prov:Activity and says
+    so, and is not declared a subclass of schema:Project (the JSON-LD pages map it, tests/test_schemaorg.py)."""
+    from rdflib.namespace import PROV, SKOS
+
+    supers = set(ontology.objects(TSC.Project, RDFS.subClassOf))
+    assert PROV.Activity in supers
+    assert not supers & {SCHEMA.Project, SCHEMA.Organization}
+    notes = " ".join(str(n) for n in ontology.objects(TSC.Project, SKOS.scopeNote))
+    assert "schema:Project" in notes and "activity" in notes
+
+
+def test_sdg_targets_are_links_and_a_national_carrier_is_a_partner(ontology):
+    """Point 4: tsc:sdgTarget links to UN SDG KOS target IRIs; point 11: tsc:nationalCarrier is a partner role."""
+    from rdflib.namespace import SKOS
+
+    assert (TSC.sdgTarget, RDF.type, OWL.ObjectProperty) in ontology
+    assert (TSC.sdgTarget, RDFS.subPropertyOf, SKOS.relatedMatch) in ontology
+    assert (TSC.nationalCarrier, RDFS.subPropertyOf, TSC.partner) in ontology

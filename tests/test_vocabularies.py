@@ -2,6 +2,12 @@
 the counts and identifiers the CBD publishes, SKOS hygiene as zero-row queries, the marking of
 unofficial French labels, and agreement with ``docs/data-model.md`` and with the shapes.
 
+Issue #20 pins: the headline indicators each goal and target has under annex I of decision 15/5 (point 1),
+which list the indicator titles follow (point 2), Article 8(j) (point 3), SDG targets as UN SDG KOS IRIs
+(point 4), the Convention's adoption date and the Nagoya Protocol's official French title (point 5), and SKOS
+that needs no inference: hasTopConcept/topConceptOf and broader/narrower both ways, notations, indicators
+outside the broader hierarchy (point 6).
+
 The vocabularies are the validator's own parsed ontology graph (``validator.ontology``): the
 union of ``ontology/*.ttl``, read once per session.
 """
@@ -22,9 +28,11 @@ from tests.hygiene import assert_no_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_MODEL = ROOT / "docs" / "data-model.md"
+DECISION_15_5 = URIRef("https://www.cbd.int/doc/decisions/cop-15/cop-15-dec-05-en.pdf")
 THESAURUS = "https://api.cbd.int/api/v2013/thesaurus/terms/"
 GBF_SCHEME = URIRef(str(VOCAB) + "gbf")
 CBD_SCHEME = URIRef(str(VOCAB) + "cbd")
+PLACE_SCHEME = URIRef(str(VOCAB) + "place")
 
 
 @pytest.fixture(scope="module")
@@ -106,49 +114,98 @@ def test_twenty_seven_headline_indicators(vocab):
     assert len(set(notations)) == 27, "headline indicator notations are unique"
 
 
-def test_every_headline_indicator_is_narrower_than_goals_or_targets_only(vocab):
+#: Annex I of decision 15/5: the headline indicators of each goal and target (codes as in the Online Reporting
+#: Tool's list: 15/5's "2.2 Area under restoration" is today's 2.1). Targets 8, 14, 16, 17, 20 and 23 have none.
+#: Checked against the decision, not against the reference note gbf.json (which lacks the four marked *).
+ANNEX_I_15_5 = {
+    "goal/A": {"A.1", "A.2", "A.3", "A.4"}, "goal/B": {"B.1"}, "goal/C": {"C.1", "C.2"}, "goal/D": {"D.1", "D.2", "D.3"},
+    "target/1": {"A.1", "A.2", "1.1"},  # * A.1, A.2
+    "target/2": {"2.1"}, "target/3": {"3.1"},
+    "target/4": {"A.3", "A.4"},  # * A.3, A.4
+    "target/5": {"5.1"}, "target/6": {"6.1"}, "target/7": {"7.1", "7.2"}, "target/9": {"9.1", "9.2"},
+    "target/10": {"10.1", "10.2"}, "target/11": {"B.1"}, "target/12": {"12.1"}, "target/13": {"C.1", "C.2"},
+    "target/15": {"15.1"}, "target/18": {"18.1", "18.2"}, "target/19": {"D.1", "D.2", "D.3"}, "target/21": {"21.1"},
+    "target/22": {"22.1"},
+}  # fmt: skip
+
+
+def test_headline_indicators_of_each_goal_and_target_are_those_of_decision_15_5(vocab):
+    """Issue #20, point 1: A.1 and A.2 serve Target 1 besides 1.1; A.3 and A.4 serve Target 4."""
+    found: dict[str, set[str]] = {}
+    for concept, indicator in vocab.subject_objects(TSC.headlineIndicator):
+        found.setdefault(str(concept)[len(str(GBF)):], set()).add(str(vocab.value(indicator, SKOS.notation)))
+    assert found == ANNEX_I_15_5
+    for concept in ("target/1", "target/4"):
+        assert DECISION_15_5 in set(vocab.objects(GBF[concept], DCTERMS.source)), f"{concept} cites decision 15/5"
+
+
+def test_headline_indicators_relate_to_goals_and_targets_by_tsc_headline_indicator_only(vocab):
+    """Issue #20, point 6: ``indicator skos:broader target`` would make the indicator a narrower target."""
     assert_no_rows(
         vocab,
         """
-        SELECT ?indicator ?broader WHERE {
+        SELECT ?indicator ?property ?other WHERE {
           ?indicator a tsc:HeadlineIndicator .
-          OPTIONAL { ?indicator skos:broader ?broader }
-          FILTER(!BOUND(?broader) || NOT EXISTS { VALUES ?kind { tsc:GBFGoal tsc:GBFTarget } ?broader a ?kind })
+          { ?indicator ?property ?other } UNION { ?other ?property ?indicator }
+          VALUES ?property { skos:broader skos:narrower skos:broaderTransitive skos:narrowerTransitive }
+        }
+        """,
+    )
+    assert_no_rows(
+        vocab,
+        """
+        SELECT ?indicator WHERE {
+          ?indicator a tsc:HeadlineIndicator .
+          FILTER NOT EXISTS { ?concept tsc:headlineIndicator ?indicator }
         }
         """,
     )
 
 
-def test_headline_indicator_links_agree_both_ways(vocab):
-    """``goal/target tsc:headlineIndicator i`` exactly when ``i skos:broader goal/target``."""
+def test_headline_indicator_titles_say_which_list_they_follow(vocab):
+    """Issue #20, point 2: titles are the Online Reporting Tool's updated list; 15/5's wording is kept."""
     assert_no_rows(
         vocab,
         """
-        SELECT ?goalOrTarget ?indicator ?missing WHERE {
-          {
-            ?indicator a tsc:HeadlineIndicator ; skos:broader ?goalOrTarget .
-            FILTER NOT EXISTS { ?goalOrTarget tsc:headlineIndicator ?indicator }
-            BIND("tsc:headlineIndicator" AS ?missing)
-          } UNION {
-            ?goalOrTarget tsc:headlineIndicator ?indicator .
-            FILTER NOT EXISTS { ?indicator a tsc:HeadlineIndicator ; skos:broader ?goalOrTarget }
-            BIND("skos:broader (or the indicator is not a tsc:HeadlineIndicator)" AS ?missing)
+        SELECT ?indicator WHERE {
+          ?indicator a tsc:HeadlineIndicator .
+          FILTER NOT EXISTS {
+            ?indicator skos:editorialNote ?note ; dcterms:source <https://github.com/scbd/online-reporting-tool> .
+            FILTER(CONTAINS(STR(?note), "Online Reporting Tool"))
           }
         }
         """,
     )
+    decision_wording = {
+        "7.1": "Index of coastal eutrophication potential",
+        "7.2": "Pesticide environment concentration",
+        "15.1": "Number of companies reporting on disclosures of risks, dependencies and impacts on biodiversity",
+    }
+    for code, wording in decision_wording.items():
+        indicator = GBF[f"indicator/{code}"]
+        assert Literal(wording, lang="en") in set(vocab.objects(indicator, SKOS.altLabel)), code
+        assert any(wording in str(n) for n in vocab.objects(indicator, SKOS.historyNote)), code
+    renumbered = GBF["indicator/2.1"]
+    assert one(vocab, renumbered, DCTERMS.identifier) == [Literal("GBF-INDICATOR-2.2")]
+    assert any("2.2" in str(n) and "15/5" in str(n) for n in vocab.objects(renumbered, SKOS.historyNote))
+    text = (ROOT / "ontology" / "gbf.ttl").read_text(encoding="utf-8")
+    assert "irregular" not in text, "2.2 is decision 15/5's number, not an irregular identifier"
 
 
 # ------------------------------------------------------------------ CBD: articles, instruments, decisions
 
 
+ARTICLE_8J = CBD["article/8j"]
+
+
 def test_forty_two_articles(vocab):
-    assert set(vocab.subjects(RDF.type, TSC.CBDArticle)) == {article(n) for n in range(1, 43)}
+    """The 42 articles are the top-concept articles; Article 8(j) is the one article concept below them."""
+    assert set(vocab.subjects(RDF.type, TSC.CBDArticle)) == {article(n) for n in range(1, 43)} | {ARTICLE_8J}
     assert_no_rows(
         vocab,
         """
         SELECT ?article ?number ?notation WHERE {
-          ?article a tsc:CBDArticle .
+          ?article a tsc:CBDArticle ; skos:topConceptOf ?scheme .
           OPTIONAL { ?article tsc:articleNumber ?number }
           OPTIONAL { ?article skos:notation ?notation }
           FILTER(!BOUND(?number) || !BOUND(?notation) || DATATYPE(?number) != xsd:positiveInteger
@@ -161,6 +218,19 @@ def test_forty_two_articles(vocab):
     assert set(counts.values()) == {1}, "one article number each"
 
 
+def test_article_8j_is_a_narrower_article_usable_wherever_articles_are(vocab, shapes):
+    """Issue #20, point 3: traditional knowledge of indigenous peoples and local communities."""
+    assert {TSC.CBDArticle, SKOS.Concept} <= set(vocab.objects(ARTICLE_8J, RDF.type))
+    assert (ARTICLE_8J, SKOS.inScheme, CBD_SCHEME) in vocab
+    assert one(vocab, ARTICLE_8J, SKOS.broader) == [article(8)] and (article(8), SKOS.narrower, ARTICLE_8J) in vocab
+    assert (ARTICLE_8J, SKOS.topConceptOf, CBD_SCHEME) not in vocab
+    assert one(vocab, ARTICLE_8J, SKOS.notation) == [Literal("8(j)")]
+    assert one(vocab, ARTICLE_8J, TSC.articleNumber) == [Literal(8, datatype=XSD.positiveInteger)]
+    assert Literal("Article 8(j)", lang="en") in set(vocab.objects(ARTICLE_8J, SKOS.altLabel))
+    assert ARTICLE_8J in shape_in_list(shapes, TSC.implementsArticle), "tsc:implementsArticle accepts it"
+    assert vocab.value(ARTICLE_8J, DCTERMS.source) is not None
+
+
 @pytest.mark.parametrize(
     "iri, cls",
     [
@@ -169,6 +239,7 @@ def test_forty_two_articles(vocab):
         (CBD["instrument/nagoya-protocol"], TSC.LegalInstrument),
         (CBD["instrument/nagoya-kuala-lumpur-supplementary-protocol"], TSC.LegalInstrument),
         (CBD["decision/15-4"], TSC.Decision),
+        (CBD["decision/15-5"], TSC.Decision),
         (CBD["decision/15-8"], TSC.Decision),
     ],
     ids=lambda x: str(x).rsplit("/", 2)[-1] if "vocab" in str(x) else "",
@@ -176,6 +247,31 @@ def test_forty_two_articles(vocab):
 def test_instruments_and_decisions_exist(vocab, iri, cls):
     assert (iri, RDF.type, cls) in vocab
     assert (iri, SKOS.inScheme, CBD_SCHEME) in vocab
+    assert len(one(vocab, iri, SKOS.notation)) == 1, "issue #20, point 6: a notation each"
+    assert vocab.value(iri, DCTERMS.source) is not None
+
+
+def test_decision_15_5_is_a_concept_since_it_is_cited(vocab):
+    decision = CBD["decision/15-5"]
+    assert one(vocab, decision, SKOS.notation) == [Literal("15/5")]
+    assert DECISION_15_5 in set(vocab.objects(decision, DCTERMS.source))
+
+
+def test_convention_dates_and_the_nagoya_protocol_french_title(vocab):
+    """Issue #20, point 5: adopted 22 May 1992 in Nairobi, opened for signature 5 June 1992 in Rio; the
+    Nagoya Protocol's French title is the official one, not marked as a tscgraph translation."""
+    convention, nagoya = CBD["instrument/convention"], CBD["instrument/nagoya-protocol"]
+    assert one(vocab, convention, DCTERMS.date) == [Literal("1992-05-22", datatype=XSD.date)]
+    note = " ".join(str(n) for n in vocab.objects(convention, SKOS.note) if n.language == "en")
+    assert "22 May 1992 in Nairobi" in note and "5 June 1992 at Rio de Janeiro" in note
+    assert URIRef("https://www.cbd.int/idb/") in set(vocab.objects(convention, DCTERMS.source))
+    french = [str(label) for label in vocab.objects(nagoya, SKOS.prefLabel) if label.language == "fr"]
+    assert french == [
+        "Protocole de Nagoya sur l'accès aux ressources génétiques et le partage juste et équitable des avantages "
+        "découlant de leur utilisation relatif à la Convention sur la diversité biologique"
+    ]
+    assert (nagoya, TSC.translatedLabelLanguage, Literal("fr")) not in vocab
+    assert URIRef("https://mr.chm-cbd.net/protocole-de-nagoya") in set(vocab.objects(nagoya, DCTERMS.source))
 
 
 # ------------------------------------------------------------------ SKOS hygiene, every scheme
@@ -211,6 +307,66 @@ def test_every_concept_is_in_a_concept_scheme(vocab):
         }}
         """,
     )
+
+
+def test_every_concept_is_a_top_concept_or_has_a_broader_one(vocab):
+    """No orphan: a consumer walking down from the top concepts reaches every concept."""
+    assert_no_rows(
+        vocab,
+        f"""
+        SELECT DISTINCT ?concept WHERE {{
+          {CONCEPTS}
+          FILTER NOT EXISTS {{ ?concept skos:topConceptOf ?scheme }}
+          FILTER NOT EXISTS {{ ?concept skos:broader ?broader }}
+        }}
+        """,
+    )
+
+
+@pytest.mark.parametrize("forward, inverse, at_least", [
+    ("skos:topConceptOf", "skos:hasTopConcept", 300),
+    ("skos:broader", "skos:narrower", 30),
+], ids=["top-concepts", "broader-narrower"])
+def test_hierarchy_links_are_stated_both_ways(vocab, forward, inverse, at_least):
+    """Issue #20, point 6: for consumers without inference, each SKOS link beside its inverse, both ways
+    (skos:hasTopConcept beside skos:topConceptOf, skos:narrower beside skos:broader)."""
+    assert_no_rows(
+        vocab,
+        f"""
+        SELECT ?concept ?other ?missing WHERE {{
+          {{
+            ?concept {forward} ?other .
+            FILTER NOT EXISTS {{ ?other {inverse} ?concept }}
+            BIND("{inverse}" AS ?missing)
+          }} UNION {{
+            ?other {inverse} ?concept .
+            FILTER NOT EXISTS {{ ?concept {forward} ?other }}
+            BIND("{forward}" AS ?missing)
+          }}
+        }}
+        """,
+    )
+    assert len(set(vocab.subject_objects(SKOS[inverse.split(":")[1]]))) >= at_least
+
+
+def test_top_concepts_have_no_broader_concept_and_belong_to_their_scheme(vocab):
+    assert_no_rows(
+        vocab,
+        """
+        SELECT ?concept ?scheme ?why WHERE {
+          ?concept skos:topConceptOf ?scheme .
+          {
+            ?concept skos:broader ?broader . BIND("a top concept with a broader concept" AS ?why)
+          } UNION {
+            FILTER NOT EXISTS { ?concept skos:inScheme ?scheme } BIND("top concept of a scheme it is not in" AS ?why)
+          }
+        }
+        """,
+    )
+
+
+def test_no_concept_is_broader_than_itself(vocab):
+    assert_no_rows(vocab, "SELECT ?concept WHERE { ?concept skos:broader+ ?concept }")
 
 
 def test_every_concept_scheme_has_labels_and_a_licence(vocab):
@@ -265,15 +421,35 @@ def test_gbf_and_cbd_concepts_without_the_marker_cite_a_source(vocab):
 
 # ------------------------------------------------------------------ SDG links
 
-SDG = re.compile(r"^http://metadata\.un\.org/sdg/([1-9]|1[0-7])$")
+#: UN SDG KOS IRIs: a goal is http://metadata.un.org/sdg/{goal}; a target http://metadata.un.org/sdg/{goal}.{target}
+#: (the form the SDG KOS gives for target 1.1 on the UNStats LOD4Stats wiki; the goal IRIs were already used).
+SDG_GOAL = re.compile(r"^http://metadata\.un\.org/sdg/([1-9]|1[0-7])$")
+SDG_TARGET = re.compile(r"^http://metadata\.un\.org/sdg/([1-9]|1[0-7])\.([1-9][0-9]?|[a-z])$")
+
+#: Each GBF target's SDG targets, as the mapping its dcterms:source gives (InforMEA DART). Issue #20, point 4.
+SDG_TARGETS = {
+    6: {"15.8"},  # dart.informea.org/taxonomy/term/5973
+    9: {"12.2", "14.7"},  # …/5977
+    22: {"16.3", "16.7"},  # …/2818, …/2822
+}
 
 
-def test_sdg_links_go_to_the_seventeen_goals_only(vocab):
+def test_sdg_links_are_un_sdg_kos_iris(vocab):
     un_links = {o for o in vocab.objects() if isinstance(o, URIRef) and "metadata.un.org" in o}
-    related = set(vocab.objects(None, SKOS.relatedMatch))
     assert un_links, "the GBF targets link SDGs: none found"
-    bad = sorted(str(o) for o in un_links | related if not SDG.match(str(o)))
+    bad = sorted(str(o) for o in un_links if not (SDG_GOAL.match(str(o)) or SDG_TARGET.match(str(o))))
     assert not bad
+    goals_only = sorted(str(o) for o in vocab.objects(None, SKOS.relatedMatch) if not SDG_GOAL.match(str(o)))
+    assert not goals_only, "skos:relatedMatch is for the SDG goals; SDG targets go in tsc:sdgTarget"
+
+
+def test_sdg_targets_are_iris_with_their_mapping_source(vocab):
+    found = {}
+    for target, sdg in vocab.subject_objects(TSC.sdgTarget):
+        assert isinstance(sdg, URIRef) and SDG_TARGET.match(str(sdg)), f"{target}: {sdg!r} is not an SDG KOS target IRI"
+        found.setdefault(int(vocab.value(target, TSC.targetNumber)), set()).add(str(sdg).rsplit("/", 1)[1])
+        assert any("dart.informea.org" in str(s) for s in vocab.objects(target, DCTERMS.source)), target
+    assert found == SDG_TARGETS
 
 
 def test_sdg_targets_belong_to_a_linked_sdg(vocab):
@@ -284,7 +460,7 @@ def test_sdg_targets_belong_to_a_linked_sdg(vocab):
           ?target tsc:sdgTarget ?sdgTarget .
           FILTER NOT EXISTS {
             ?target skos:relatedMatch ?goal .
-            FILTER(STR(?goal) = CONCAT("http://metadata.un.org/sdg/", STRBEFORE(STR(?sdgTarget), ".")))
+            FILTER(STR(?goal) = REPLACE(STR(?sdgTarget), "[.][^./]+$", ""))
           }
         }
         """,
@@ -322,13 +498,37 @@ def test_overseas_territories(vocab):
     assert not also_countries, "an overseas territory is not also a country"
 
 
+#: ISO 3166-2 codes of the metropolitan regions and Clipperton (iso-codes data, pycountry 26.2.16).
+ISO_3166_2 = {
+    "auvergne-rhone-alpes": "FR-ARA", "bourgogne-franche-comte": "FR-BFC", "bretagne": "FR-BRE",
+    "centre-val-de-loire": "FR-CVL", "corse": "FR-20R", "grand-est": "FR-GES", "hauts-de-france": "FR-HDF",
+    "ile-de-france": "FR-IDF", "normandie": "FR-NOR", "nouvelle-aquitaine": "FR-NAQ", "occitanie": "FR-OCC",
+    "pays-de-la-loire": "FR-PDL", "provence-alpes-cote-d-azur": "FR-PAC", "clipperton": "FR-CP",
+}  # fmt: skip
+
+
 def test_place_notations_are_their_codes(vocab):
+    """Countries and territories with an ISO 3166-1 code: the code, which is also the end of the IRI. Places
+    under FR/: their ISO 3166-2 code (issue #20, point 6: Clipperton is FR-CP)."""
     assert_no_rows(
         vocab,
         """
         SELECT ?place ?notation WHERE {
           ?place skos:inScheme <https://w3id.org/tscgraph/vocab/place> ; skos:notation ?notation .
+          FILTER(!STRSTARTS(STR(?place), "https://w3id.org/tscgraph/vocab/place/FR/"))
           FILTER(STR(?place) != CONCAT("https://w3id.org/tscgraph/vocab/place/", STR(?notation)))
+        }
+        """,
+    )
+    found = {str(p).rsplit("/", 1)[1]: str(vocab.value(p, SKOS.notation))
+             for p in vocab.subjects(SKOS.inScheme, PLACE_SCHEME) if str(p).startswith(str(PLACE) + "FR/")}
+    assert found == ISO_3166_2
+    assert_no_rows(
+        vocab,
+        """
+        SELECT ?place WHERE {
+          ?place skos:inScheme <https://w3id.org/tscgraph/vocab/place> .
+          FILTER NOT EXISTS { ?place skos:notation ?notation }
         }
         """,
     )
@@ -396,3 +596,28 @@ def test_article_shape_lists_exactly_the_vocabulary_articles(vocab, shapes):
 def test_vocabulary_graph_is_the_ontology_folder(vocab):
     """The fixture really is ontology/*.ttl (a stale or partial validator graph would hide faults)."""
     assert len(vocab) == len(read_turtle_dir(ROOT / "ontology"))
+
+
+# ------------------------------------------------------------------ w3id.org redirects (issue #20, point 8)
+
+W3ID = ROOT / "docs" / "w3id"
+
+
+def test_w3id_rules_forward_every_shared_root_to_one_configured_deployment():
+    """The rules proposed to w3id.org cover every path of the shared IRI space a deployment serves
+    (web/links.py) and the shapes, and name the deployment in one place; README says the registration is
+    pending until it is merged."""
+    from web.links import SHARED_ROOTS
+
+    rules = (W3ID / ".htaccess").read_text(encoding="utf-8")
+    redirects = re.findall(r"(?m)^RewriteRule \^(\w*)\S* (\S+) \[R=(\d{3}),L\]$", rules)
+    roots = {root for root, _, _ in redirects}
+    assert set(SHARED_ROOTS) | {"shapes", ""} <= roots, roots
+    assert all(target.startswith("%{ENV:TSCGRAPH_DEPLOYMENT}/") for _, target, _ in redirects)
+    assert all(status == "303" for root, _, status in redirects if root)
+    assert len(re.findall(r"E=TSCGRAPH_DEPLOYMENT:https://", rules)) == 1
+    readme = (W3ID / "README.md").read_text(encoding="utf-8")
+    assert "registration pending" in readme.lower()
+    for doc in (ROOT / "README.md", ROOT / "docs" / "architecture.md"):
+        text = doc.read_text(encoding="utf-8")
+        assert "docs/w3id" in text and "pending" in text, f"{doc.name} says the w3id registration is pending"
