@@ -18,7 +18,7 @@ UV_COMPILE  = $(UV) pip compile --quiet --universal --python-version 3.11 --gene
               --custom-compile-command "make lock" $(UPGRADE)
 BUILD_REQUIRES := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'
 
-.PHONY: install setup serve test fuzz bench bench-full load lock upgrade clean
+.PHONY: install setup serve test fuzz bench bench-full load lock upgrade clean assets coordinates
 
 # The virtual environment is made anew whenever the lock changes, so it holds exactly what the lock says.
 $(STAMP): pyproject.toml $(LOCK)
@@ -76,6 +76,16 @@ upgrade: $(UV)     ## re-resolve every lock to the newest versions, show what ch
 	@for f in $(LOCK) $(FUZZ_LOCK) $(PEERS_LOCK); do echo "== $$f"; grep -E '^[a-z0-9._-]+==' $$f | diff var/$$(basename $$f).before - | grep '^[<>]' || echo "   unchanged"; done
 	rm -rf .venv-peers
 	$(MAKE) test
+
+# The workbench's script and styles (static/workbench/) are committed, so serving and testing need no Node. Rebuilding
+# them is a maintainer's step, with Node 20+ and npm: npm ci installs exactly what package-lock.json says.
+assets:            ## rebuild static/workbench/ from assets/workbench/ and the packages pinned in package-lock.json (Node 20+, npm)
+	npm ci --no-audit --no-fund
+	node assets/build.mjs
+
+coordinates:       ## rewrite the coordinates block of ontology/places.ttl from the pinned world-countries package (Node 20+, npm)
+	npm ci --no-audit --no-fund
+	node assets/place-coordinates.mjs
 
 clean:             ## remove the virtual environments and the default store
 	rm -rf $(VENV) .venv-peers $(TOOLS) var

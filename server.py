@@ -17,7 +17,7 @@ from flask import Flask
 
 from graph.queries import load_catalogue
 from graph.settings import Settings, load_settings
-from graph.store import open_query_pool, open_store
+from graph.store import open_query_pool, open_snapshots, open_store
 from graph.validation import Validator
 from graph.workers.validation import ValidationPool
 
@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "web.browse",
     "web.linkeddata",
     "web.sparql",
+    "web.workbench",
     "web.queries",
     "web.graphstore",
     "web.void",
@@ -47,8 +48,18 @@ BLUEPRINTS = (
 )
 
 
-def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` is a :class:`Settings` or overrides of the configured settings."""
+#: What an app is for (see :mod:`serving`): ``single`` owns the store and serves everything (an app a test
+#: builds, or a command that needs one); ``writer`` owns the store and answers the writes the readers hand it;
+#: ``reader`` reads the newest published snapshot (or the external store) and hands every write to the writer.
+ROLES = ("single", "writer", "reader")
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None, *, role: str = "single",
+               opened: tuple | None = None) -> Flask:
+    """Build the app. ``config`` is a :class:`Settings` or overrides of the configured settings; ``opened`` the
+    (store, state) a reader reads (:mod:`serving.reader` opens them); the other roles open the store here."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     settings = config if isinstance(config, Settings) else load_settings(overrides=dict(config or {}))
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.config["TSCGRAPH"] = settings
@@ -56,8 +67,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _configure_request_log()
 
-    store = open_store(settings)
-    pool = open_query_pool(store, settings)
+    if opened is not None:
+        store, snapshots = opened
+    else:
+        store = open_store(settings)
+        snapshots = open_snapshots(store, settings)
+    # the writer answers writes: its query workers start only if a read ever reaches it
+    pool = open_query_pool(store, settings, snapshots, lazy=role == "writer")
     validation = ValidationPool(settings)
 
     def shutdown() -> None:
@@ -66,7 +82,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         store.close()
 
     atexit.register(shutdown)
+    app.extensions["tscgraph.role"] = role
     app.extensions["tscgraph.store"] = store
+    app.extensions["tscgraph.snapshots"] = snapshots
     app.extensions["tscgraph.pool"] = pool
     app.extensions["tscgraph.validation"] = validation
     app.extensions["tscgraph.validator"] = Validator.from_paths(settings.shapes_dir, settings.ontology_dir)

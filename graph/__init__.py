@@ -5,3 +5,19 @@ Nothing outside :mod:`graph.store` knows which SPARQL engine runs: callers use t
 """
 
 __version__ = "0.1.0"
+
+
+def _quiet_ill_typed_literals() -> None:
+    """rdflib logs a warning with a traceback for every literal whose datatype refuses its lexical form
+    (``"2021-13-01"^^xsd:date``). Such a literal is data, which the shapes judge (``sh:datatype`` makes it a
+    violation, named with its value); the traceback is not ours to print, so rdflib's record is dropped."""
+    import logging
+
+    class IllTypedLiteral(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not str(record.msg).startswith("Failed to convert Literal lexical form to value")
+
+    logging.getLogger("rdflib.term").addFilter(IllTypedLiteral())
+
+
+_quiet_ill_typed_literals()

@@ -36,6 +36,7 @@ from rdflib.term import Node
 
 from graph.namespaces import AS, TSC
 from graph.store import Store
+from graph.writelock import WRITE_LOCK
 
 #: Graphs with a feed, by their path under ``{base}graph/``: exact names, and prefixes of families.
 FEED_GRAPHS = ("ontology", "local")
@@ -232,7 +233,6 @@ def sync(store: Store, graph_iri: str, *, records: Iterable[URIRef] | None = Non
 
     The digests are always taken from the store, never from what a caller sent: the store may have
     normalised it (``1500.00`` → ``1500``), and the feed reports what readers get."""
-    from graph.writes import WRITE_LOCK  # writes imports this module
 
     feed = feed_of(graph_iri)
     if feed is None:

@@ -116,9 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", help="the endpoint's URL (http or https)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds allowed per request (default 10)")
 
-    p = sub.add_parser("serve", help="run the web server (production WSGI server, gunicorn)")
+    p = sub.add_parser("serve", help="run the web server: the writer and the reader processes (granian)")
     p.add_argument("--host", help="address to listen on (setting host)")
     p.add_argument("--port", type=int, help="port to listen on (setting port)")
+    p.add_argument("--role", choices=("all", "reader", "writer"), default="all",
+                   help="all (default): the writer and the readers; reader: readers only, handing writes to "
+                        "writer_url; writer: the writer only (see docs/backends.md)")
     return parser
 
 
@@ -338,7 +341,7 @@ def cmd_refresh_labels(args, settings: Settings) -> int:
 
 def cmd_harvest(args, settings: Settings) -> int:
     """Each source in its own transaction; exit 2 when a source failed (its previous harvest is kept)."""
-    from graph.harvest import harvest, read_sources
+    from loaders.harvest import harvest, read_sources
 
     path = args.sources_file or settings.harvest_sources
     try:
@@ -505,9 +508,9 @@ def cmd_editor_password(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from graph.serve import run_server
+    from serving.supervisor import run_server  # the command line is the shell: it may start the serving layer
 
-    return run_server(settings)
+    return run_server(settings, role=args.role)
 
 
 def cmd_check_endpoint(args, settings: Settings) -> int:

@@ -56,7 +56,7 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.submissions import _iri, _ntriples, _time
 from graph.text import fold
-from graph.writes import WRITE_LOCK
+from graph.writelock import WRITE_LOCK
 
 #: How much each kind of shared value says that two records are one (combined as independent evidence).
 WEIGHTS = {"identifier": 0.9, "website": 0.7, "name": 0.6}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from graph.namespaces import bind_prefixes
 from graph.results import boolean_json, solutions_json, to_csv, to_tsv
@@ -37,10 +37,10 @@ SOLUTION_FORMATS = (
 )
 BOOLEAN_FORMATS = SOLUTION_FORMATS[:2]
 GRAPH_FORMATS = (
-    Format("turtle", "text/turtle", ("turtle", "ttl", "application/x-turtle"), "turtle"),
+    Format("turtle", "text/turtle", ("turtle", "ttl", "n3", "application/x-turtle"), "turtle"),  # Turtle is N3
     Format("ntriples", "application/n-triples", ("ntriples", "nt", "n-triples"), "nt"),
     Format("jsonld", "application/ld+json", ("jsonld", "json-ld", "json", "application/json"), "json-ld"),
-    Format("rdfxml", "application/rdf+xml", ("rdfxml", "rdf", "xml", "application/xml", "text/xml"), "xml"),
+    Format("rdfxml", "application/rdf+xml", ("rdfxml", "rdf", "rdf+xml", "xml", "application/xml", "text/xml"), "xml"),
     Format("trig", "application/trig", ("trig",), "trig"),
     Format("nquads", "application/n-quads", ("nquads", "nq", "n-quads"), "nquads"),
 )
@@ -53,6 +53,122 @@ _NOISE = re.compile(r"#[^\n]*|<[^>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 
 class NotAcceptable(ValueError):
     """No format the query form can produce matches what the client asked for."""
+
+
+# ------------------------------------------------------------------ the Accept header (RFC 9110 §12.5.1)
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One element of an Accept header: ``type/subtype`` (``*`` allowed), its parameters and its weight."""
+
+    type: str
+    subtype: str
+    params: tuple[tuple[str, str], ...]
+    q: float
+
+    def match(self, media_type: str) -> int:
+        """How specifically this range names ``media_type`` (a representation we answer in UTF-8): 0 for
+        ``*/*``, 1 for ``type/*``, 2 for the type itself, 3 for the type with parameters it satisfies;
+        -1 when it does not name it.
+
+        Our answers are in UTF-8 and have no other parameters: a ``charset`` other than UTF-8, or a parameter
+        we do not know (``text/plain;format=flowed``), names another representation. A JSON-LD ``profile``
+        asks for a form of the same document, which a server may disregard (JSON-LD 1.1, IANA considerations)."""
+        kind, _, sub = media_type.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != kind:
+            return -1
+        if self.subtype == "*":
+            return 1
+        if self.subtype != sub:
+            return -1
+        for name, value in self.params:
+            if not (name == "charset" and value.lower() in ("utf-8", "utf8") or name == "profile"):
+                return -1
+        return 3 if self.params else 2
+
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_RANGE = re.compile(rf"\s*({_TOKEN})/({_TOKEN})\s*")
+_PARAM = re.compile(rf"\s*({_TOKEN})\s*=\s*({_TOKEN}|\"(?:[^\"\\]|\\.)*\")\s*")
+_QVALUE = re.compile(r"(?:0(?:\.[0-9]*)?|1(?:\.0*)?|\.[0-9]+)")
+_ELEMENTS = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*"?)+')  # split on commas outside quoted strings
+_PARTS = re.compile(r'(?:[^;"]|"(?:[^"\\]|\\.)*"?)+')
+
+
+def _media_range(element: str) -> MediaRange | None:
+    """One element of the list, or None when it is not a media range (RFC 9110 lets us ignore it)."""
+    parts = _PARTS.findall(element)
+    head = _RANGE.fullmatch(parts[0]) if parts else None
+    if head is None:
+        return None
+    kind, sub = head.group(1).lower(), head.group(2).lower()
+    if kind == "*" and sub != "*":
+        return None
+    params: list[tuple[str, str]] = []
+    q = 1.0
+    for part in parts[1:]:
+        if not part.strip():
+            continue
+        param = _PARAM.fullmatch(part)
+        if param is None:
+            return None
+        name, value = param.group(1).lower(), param.group(2)
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        if name == "q":
+            if not _QVALUE.fullmatch(value):
+                return None
+            q = float(value)
+            break  # what follows the weight is accept-ext, which no one defines
+        params.append((name, value))
+    return MediaRange(kind, sub, tuple(params), q)
+
+
+def parse_accept(header: str | None) -> tuple[MediaRange, ...] | None:
+    """The media ranges of an Accept header; None when there is no header, or nothing in it is a media
+    range (empty, malformed): then any media type is acceptable (RFC 9110 §12.5.1)."""
+    if header is None:
+        return None
+    ranges = tuple(r for r in (_media_range(e) for e in _ELEMENTS.findall(header)) if r is not None)
+    return ranges or None
+
+
+def quality(ranges: tuple[MediaRange, ...], media_type: str) -> tuple[float, int]:
+    """(weight, specificity) the client gives ``media_type``: the most specific range naming it decides
+    (RFC 9110: "the most specific reference has precedence"); (0, -1) when no range names it."""
+    best = (0.0, -1)
+    for media_range in ranges:
+        specificity = media_range.match(media_type)
+        if specificity < 0:
+            continue
+        if specificity > best[1] or (specificity == best[1] and media_range.q > best[0]):
+            best = (media_range.q, specificity)
+    return best
+
+
+def preferred_format(offered: tuple[Format, ...], accept: str | None) -> Format | None:
+    """The offered format the client prefers: the highest weight, then the most specific range, then our
+    order; the first one when the header says nothing usable; None when the client accepts none of them.
+
+    A format answers to its media type, and to the aliases that are media types (``application/json``
+    for JSON-LD and JSON results, ``application/xml`` for RDF/XML and XML results…) when a range names
+    them exactly: ``text/*`` does not get XML results, which are not ``text/``."""
+    ranges = parse_accept(accept)
+    if ranges is None:
+        return offered[0]
+    best: tuple[tuple[float, int], Format] | None = None
+    for fmt in offered:
+        score = quality(ranges, fmt.media_type)
+        for alias in (a for a in fmt.aliases if "/" in a):
+            named = quality(ranges, alias)
+            if named[1] >= 2:
+                score = max(score, named)
+        if score[0] > 0 and (best is None or score > best[0]):
+            best = (score, fmt)
+    return best[1] if best else None
 
 
 def query_form(sparql: str) -> str:
@@ -69,11 +185,12 @@ def formats_for(form: str) -> tuple[Format, ...]:
     return {"select": SOLUTION_FORMATS, "ask": BOOLEAN_FORMATS, "graph": GRAPH_FORMATS}[form]
 
 
-def negotiate(form: str, accept: "MIMEAccept | None", format_param: str | None, allow_html: bool = False) -> Format:
-    """Pick the format: an explicit ``format`` parameter wins, else the best ``Accept`` match by q-value.
+def negotiate(form: str, accept: "str | MIMEAccept | None", format_param: str | None, allow_html: bool = False) -> Format:
+    """Pick the format: an explicit ``format`` parameter wins, else the client's preference by :func:`preferred_format`.
 
-    ``accept`` is werkzeug's ``MIMEAccept`` (q-values, wildcards). A missing or ``*/*`` Accept gets the
-    first format of the form (JSON results, or Turtle).
+    ``accept`` is the Accept header as sent (werkzeug's parsed ``MIMEAccept`` is taken too). A missing,
+    empty or malformed header gets the first format of the form (JSON results, or Turtle); a header that
+    accepts none of them raises :class:`NotAcceptable`, naming what is offered.
     """
     offered = formats_for(form) + ((HTML,) if allow_html else ())
     if format_param:
@@ -83,18 +200,13 @@ def negotiate(form: str, accept: "MIMEAccept | None", format_param: str | None, 
                 return fmt
         names = ", ".join(f.key for f in offered)
         raise NotAcceptable(f"format {format_param!r} is not available for this query; use one of: {names}")
-    if not accept or not list(accept.values()):
-        return offered[0]
-    media = {f.media_type: f for f in offered}
-    for fmt in offered:  # aliases that are media types (application/json…) are offered after the canonical ones
-        for alias in fmt.aliases:
-            if "/" in alias:
-                media.setdefault(alias, fmt)
-    best = accept.best_match(list(media), default=None)
-    if best is None:
+    if accept is not None and not isinstance(accept, str):
+        accept = accept.to_header()
+    chosen = preferred_format(offered, accept)
+    if chosen is None:
         names = ", ".join(f.media_type for f in offered)
         raise NotAcceptable(f"none of the requested media types can be produced; available: {names}")
-    return media[best]
+    return chosen
 
 
 # ------------------------------------------------------------------ rendering with a size limit
@@ -183,13 +295,23 @@ def graph_bytes(triples: list[Triple], fmt: Format) -> bytes:
     graph = bind_prefixes(Graph())
     for triple in triples:
         graph.add(triple)
-    if fmt.key in ("trig", "nquads"):
-        from rdflib import Dataset
+    return graph_document(graph, fmt)
 
-        dataset = Dataset()
-        for prefix, ns in graph.namespaces():
-            dataset.bind(prefix, ns)
-        for triple in triples:
-            dataset.add(triple)
-        return dataset.serialize(format=fmt.rdflib_name, encoding="utf-8")
-    return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+
+#: The syntaxes that carry a dataset rather than a graph.
+DATASET_SYNTAXES = frozenset({"trig", "nquads"})
+
+
+def graph_document(graph: Graph, fmt: Format) -> bytes:
+    """``graph`` written in ``fmt``. In TriG and N-Quads it is a dataset whose default graph is ``graph`` —
+    never a graph named by a blank node, which is what rdflib writes for a plain ``Graph`` (or refuses, for
+    N-Quads) — so a client that reads the document into one graph (Jena's RIOT into a model, Comunica's
+    default-graph queries, rdflib's ``Graph``) gets every triple, as from the Turtle."""
+    if fmt.key not in DATASET_SYNTAXES:
+        return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    dataset = Dataset()
+    for prefix, namespace in graph.namespaces():
+        dataset.bind(prefix, namespace, replace=True)
+    for triple in graph:
+        dataset.add(triple)
+    return dataset.serialize(format=fmt.rdflib_name, encoding="utf-8")

@@ -47,6 +47,7 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "xsd": str(XSD),
     "vann": str(VANN),
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",  # W3C WGS84 points (the places' coordinates)
 }
 
 

@@ -165,7 +165,7 @@ def report_graph(settings: Settings, report: ValidationReport, judged: list[URIR
 
 def results_by_node(report: ValidationReport) -> dict[Node, ValidationResult]:
     """Each result node of the report graph → its result (one pass; looking each up was quadratic)."""
-    found = {r.node: r for r in report.results if r.node is not None}
+    found = {r.node: r for r in report.all_results() if r.node is not None}  # nested details too
     for r_node in report.graph.subjects(RDF.type, SH.ValidationResult):
         if r_node not in found:
             found[r_node] = _result_of(report, r_node)
@@ -175,7 +175,7 @@ def results_by_node(report: ValidationReport) -> dict[Node, ValidationResult]:
 def _result_of(report: ValidationReport, r_node: Node) -> ValidationResult:
     g = report.graph
     focus, path, value = g.value(r_node, SH.focusNode), g.value(r_node, SH.resultPath), g.value(r_node, SH.value)
-    for result in report.results:
+    for result in report.all_results():
         if result.focus_node == focus and result.path == path and result.value == value \
                 and result.source_shape == g.value(r_node, SH.sourceShape):
             return result
@@ -212,7 +212,7 @@ def record_report(store: Store, settings: Settings, report: ValidationReport, ju
     moderation graph. ``content``: the validated graph, if at hand, so results about a record's blank
     nodes (its budget…) count for the record. ``hints``: result → {lang: hint} (see :func:`hints_in`),
     stored as ``rdfs:comment`` of each result. Web callers refresh the snapshots afterwards
-    (``context.query_pool().snapshots.refresh()``).
+    (``context.snapshots().refresh()``).
     """
     update, recorded = report_update(store, settings, report, judged, activity=activity, source=source,
                                      public=public, content=content, hints=hints, at=at)

@@ -31,7 +31,7 @@ from rdflib.namespace import PROV, RDF, XSD
 from graph.iris import is_iri
 from graph.settings import Settings
 from graph.store import Store
-from graph.writes import WRITE_LOCK
+from graph.writelock import WRITE_LOCK
 
 #: How long a sign-in lasts, whatever the editor does meanwhile.
 SESSION_LIFETIME = timedelta(hours=8)

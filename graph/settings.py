@@ -69,7 +69,28 @@ class Settings:
     bundled_data_dir: Path = _setting(ROOT / "data", "Directory of the bundled data loaded by 'tscgraph setup'.")
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(8000, "Port the server listens on.")
-    server_threads: int = _setting(4, "Threads of the server's single worker process (the embedded store admits one writer process).")
+    server_threads: int = _setting(
+        8, "Threads of each web process (each reader and the writer) that run the application; a connection is read "
+        "by the HTTP server itself, so a request reaches a thread only once it is whole.")
+    web_processes: int = _setting(
+        0, "Reader processes of 'tscgraph serve' — how many web processes answer reads; 0: one per core.")
+    writer_url: str = _setting(
+        "",
+        "Where readers hand writes: empty, the writer 'tscgraph serve' starts beside them (its Unix socket beside the "
+        "store); 'http://host:port' for a writer on another host ('tscgraph serve --role reader' there: readers "
+        "of an external store on several hosts, one writer). See docs/backends.md.",
+    )
+    writer_listen: str = _setting(
+        "",
+        "Where the writer listens: empty, a Unix socket beside the store ('{store_dir}-writer.sock', this host's "
+        "readers only); 'host:port' to take writes from readers on other hosts too (they show a key derived from "
+        "secret_key, which every host must then share).",
+    )
+    response_cache_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "Bytes each reader may keep of answers to anonymous reads, reused until a write changes what the public "
+        "reads; 0 turns the cache off.",
+    )
     default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (English or a language of translations_dir).")
     page_size: int = _setting(50, "Rows per page in the browsing pages.")
     change_page_size: int = _setting(
@@ -95,6 +116,14 @@ class Settings:
     )
     query_queue_wait: float = _setting(
         10.0, "Seconds a query waits for a free worker before the client gets a 503 'busy' error."
+    )
+    query_express_workers: int = _setting(
+        1,
+        "Query workers kept for short queries: a query that finds every other worker busy runs there at once, for at "
+        "most query_express_time_limit seconds — so runaway queries never keep a cheap one waiting; 0: none.",
+    )
+    query_express_time_limit: float = _setting(
+        1.0, "Seconds a query may run in the express lane (past it: 503 busy, the worker killed)."
     )
     max_client_jobs: int = _setting(
         2,
@@ -172,6 +201,24 @@ class Settings:
         "The sources file of 'tscgraph harvest': the partner nodes to harvest, as [[source]] tables "
         "(name, kind, url, schedule, lang); see harvest.example.toml and docs/loaders.md.",
     )
+
+    @property
+    def writer_socket(self) -> Path:
+        """The Unix socket the writer listens on (unless ``writer_listen`` names a TCP address): beside the store,
+        or — when that path is too long for a socket (108 bytes) — in a folder of this user's only, under the
+        temporary directory, named by a digest of the store's path."""
+        beside = self.store_dir.with_name(self.store_dir.name + "-writer.sock")
+        if len(str(beside.resolve())) < 100:
+            return beside
+        import hashlib
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / f"tscgraph-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
+            raise SettingsError(f"{folder} is not this user's own folder: cannot place the writer's socket there")
+        digest = hashlib.sha256(str(self.store_dir.resolve()).encode()).hexdigest()[:20]
+        return folder / f"{digest}.sock"
 
     @property
     def secret_key_file(self) -> Path:
@@ -323,7 +370,8 @@ def load_settings(
             raise SettingsError("editors holds 'login:hash' entries (see 'tscgraph editor-password'), not passwords")
     for name in ("query_time_limit", "max_result_rows", "max_request_bytes", "query_workers", "query_queue_wait",
                  "rate_limit", "rate_limit_window", "change_page_size", "max_client_jobs", "validation_workers",
-                 "validation_time_limit", "validation_queue_wait", "max_input_triples", "max_literal_length"):
+                 "validation_time_limit", "validation_queue_wait", "max_input_triples", "max_literal_length",
+                 "query_express_time_limit", "server_threads"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, got {getattr(settings, name)!r}")
     if settings.public_url:
@@ -338,6 +386,13 @@ def load_settings(
                                 f"a host, an optional port, nothing after the final '/'), got {settings.public_url!r}")
     if settings.trusted_proxies < 0:
         raise SettingsError(f"trusted_proxies counts proxies: 0 or more, got {settings.trusted_proxies!r}")
+    for name in ("web_processes", "query_express_workers", "response_cache_bytes"):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{name} must be 0 or more, got {getattr(settings, name)!r}")
+    if settings.writer_url and not re.fullmatch(r"https?://[^/\s]+/?", settings.writer_url):
+        raise SettingsError(f"writer_url is empty or 'http://host:port', got {settings.writer_url!r}")
+    if settings.writer_listen and not re.fullmatch(r"[^:\s/]*:\d{1,5}", settings.writer_listen):
+        raise SettingsError(f"writer_listen is empty or 'host:port', got {settings.writer_listen!r}")
     for token_hash in settings.update_tokens:
         if not re.fullmatch(r"(?:(?:write|admin):)?sha256:[0-9a-f]{64}", token_hash):
             raise SettingsError("update_tokens holds token hashes like 'sha256:<64 hex digits>' or, for the admin "

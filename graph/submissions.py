@@ -50,7 +50,8 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.text import is_email
 from graph.validation import ValidationReport, Validator, report_from_graph
-from graph.writes import WRITE_LOCK, description_deletes
+from graph.writelock import WRITE_LOCK
+from graph.writes import description_deletes
 
 STATUSES = ("pending", "approved", "rejected", "superseded")
 CHANNELS = ("form", "api")

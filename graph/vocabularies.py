@@ -20,7 +20,7 @@ from graph.changes import after_write
 from graph.namespaces import TSC, bind_prefixes
 from graph.settings import Settings
 from graph.store import Store
-from graph.writes import WRITE_LOCK
+from graph.writelock import WRITE_LOCK
 
 #: The properties a thesaurus answer fills: prefLabel (targets, indicators), altLabel (goals).
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel)

@@ -22,7 +22,6 @@ threads take turns), so no write validates against a state another write is abou
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -33,9 +32,7 @@ from graph.changes import after_write
 from graph.settings import Settings
 from graph.store import QuerySyntaxError, Store, StoreError
 from graph.validation import ValidationReport, Validator, merge_reports
-
-#: Re-entrant: a write holds it while its sync (graph.changes) takes it again for the change numbers.
-WRITE_LOCK = threading.RLock()
+from graph.writelock import WRITE_LOCK
 
 
 class WriteRefused(Exception):

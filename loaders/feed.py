@@ -30,7 +30,7 @@ from rdflib import BNode, Graph, URIRef
 from graph.reports import judged_records, owner_map
 from loaders import Loaded, Problem
 from loaders.net import FetchError
-from loaders.rdf import parse_loaded
+from loaders.reading import parse_loaded
 
 Fetch = Callable[[str], bytes]
 #: Activity types that leave a description to fetch, and the one that removes it.

@@ -47,7 +47,7 @@ from graph.namespaces import CBD, GBF, PLACE, SCHEMA, TSC, VOCAB, bind_prefixes
 from graph.rdfio import RdfReadError, parse_rdf
 from graph.text import fold
 from loaders import Loaded, Problem
-from loaders.rdf import is_schema_org, read_error
+from loaders.reading import is_schema_org, read_error
 from loaders.resolve import default_resolver
 
 LOCAL_CONTEXT = {"@vocab": str(SCHEMA), "schema": str(SCHEMA)}

@@ -35,7 +35,7 @@ from rdflib import Graph, URIRef
 from graph.namespaces import TSC
 from loaders import Loaded, Problem
 from loaders.net import MAX_BYTES, REDIRECTS, FetchError, Policy, request
-from loaders.rdf import count_records, parse_loaded
+from loaders.reading import count_records, parse_loaded
 
 #: Our record classes: what a harvest fetches when no class is given.
 RECORD_CLASSES: tuple[str, ...] = tuple(

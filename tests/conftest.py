@@ -21,8 +21,8 @@ from graph.store.oxigraph import OxigraphStore
 from graph.validation import Validator
 from tests import hypothesis_profiles  # noqa: F401 - registers and loads the Hypothesis profiles (HYPOTHESIS_PROFILE)
 
-#: The store backends' servers (session fixtures) live in tests/backends.py.
-pytest_plugins = ["tests.backends"]
+#: The store backends' servers (tests/backends.py) and the clients of the field (tests/field_clients.py): session fixtures.
+pytest_plugins = ["tests.backends", "tests.field_clients"]
 
 TESTS = Path(__file__).resolve().parent
 TEST_DATA = TESTS / "data"
@@ -148,26 +148,33 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(tmp: Path, **settings: str) -> Server:
-    """``tscgraph setup`` then ``tscgraph serve`` (gunicorn) on a free loopback port; settings as env vars."""
+def start_server(tmp: Path, *, serve_args: tuple[str, ...] = (), setup: bool = True, health: str = "/health",
+                 **settings: str) -> Server:
+    """``tscgraph setup`` then ``tscgraph serve`` (the writer and the readers) on a free loopback port;
+    settings as env vars; ``serve_args`` for ``--role``; ``setup=False`` for a host that reads another's store."""
+    tmp.mkdir(parents=True, exist_ok=True)
     env = cli_env(tmp / "store")
+    # A lighter server than production's (one reader, one validation worker) unless a test asks for more: the
+    # suite starts dozens of servers on two cores; tests of the processes themselves (test_serving) ask.
+    settings = {"web_processes": 1, "validation_workers": 1, **settings}
     env.update({"TSCGRAPH_" + k.upper(): str(v) for k, v in settings.items()})
-    port = free_port()
-    subprocess.run([str(BIN / "tscgraph"), "setup"], env=env, check=True, capture_output=True, timeout=300)
-    log_path = tmp / "server.log"
+    port = int(settings.get("port", 0)) or free_port()
+    if setup:
+        subprocess.run([str(BIN / "tscgraph"), "setup"], env=env, check=True, capture_output=True, timeout=300)
+    log_path = tmp / f"server-{port}.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [str(BIN / "tscgraph"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [str(BIN / "tscgraph"), "serve", "--host", "127.0.0.1", "--port", str(port), *serve_args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: kill_server reaches gunicorn's workers too
+        start_new_session=True,  # its own process group: kill_server reaches every process of the server
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:  # bounded: 60 s at most
         try:
-            if requests.get(url + "/health", timeout=2).status_code == 200:
+            if health is None or requests.get(url + health, timeout=2).status_code == 200:
                 break
         except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
             pass
@@ -180,7 +187,8 @@ def start_server(tmp: Path, **settings: str) -> Server:
 
 
 def kill_server(server: Server) -> None:
-    """SIGKILL the server's whole process group (gunicorn, its workers, their query workers), as a crash would."""
+    """SIGKILL the server's whole process group (the supervisor, the writer, the readers, their workers), as a
+    crash would."""
     os.killpg(server.process.pid, signal.SIGKILL)
     server.process.wait(timeout=15)
     deadline = time.monotonic() + 15

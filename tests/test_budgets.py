@@ -35,11 +35,12 @@ VALID = (TESTS / "shapes" / "ProjectShape-valid-01.ttl").read_bytes()  # a proje
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """Small budgets: two query workers with a 5 s limit, one job per client at a time, two validation workers
+    """Small budgets: one reader with two query workers (no express lane) with a 5 s limit, one job per client
+    at a time, two validation workers
     with a 10 s limit, and input caps of 5,000 triples and 40,000-character literals."""
     srv = start_server(
         tmp_path_factory.mktemp("budgets"), query_workers=2, query_time_limit=5, query_queue_wait=1,
-        max_client_jobs=1, validation_workers=2, validation_time_limit=10, validation_queue_wait=2,
+        query_express_workers=0, web_processes=1, max_client_jobs=1, validation_workers=2, validation_time_limit=10, validation_queue_wait=2,
         max_input_triples=MAX_TRIPLES, max_literal_length=MAX_LITERAL, rate_limit=1000, update_tokens=TOKEN_HASH)
     yield srv
     stop_server(srv)

@@ -13,10 +13,10 @@ from rdflib.namespace import RDF, SKOS
 
 from graph import changes
 from graph.changes import after_write, compare, feed_of, graph_of_feed, known_states, last_number, sync, sync_all
-from graph.harvest import Source, harvest_source
 from graph.loading import setup_store
 from graph.namespaces import AS, TSC
 from graph.writes import apply_update, delete_graph, put_graph, replace_records
+from loaders.harvest import Source, harvest_source
 from tests.conftest import AUTH, BASE, TOKEN_HASH, start_server, stop_server
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -248,8 +248,8 @@ def test_a_node_harvests_a_partner_s_feed_increment_by_increment(feed_server, tm
     the feed's newest pages and the descriptions of the records that changed."""
     from functools import partial
 
-    from graph.harvest import fetch
     from graph.store.oxigraph import OxigraphStore
+    from loaders.harvest import fetch
 
     fetched: list[str] = []
 

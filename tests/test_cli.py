@@ -39,6 +39,23 @@ def test_validate_names_both_problems_in_french(run_cli):
     assert "non conforme" in proc.stdout
 
 
+def test_validate_counts_what_shacl_counts_on_a_string_budget(run_cli):
+    """The budget (sh:node) and, on the budget, its datatype and minimum: 3, the nested details not counted again."""
+    proc = run_cli("validate", CLI / "project-string-budget.ttl")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "does not conform — 3 violation(s), 0 warning(s)" in proc.stdout
+    proc = run_cli("validate", CLI / "project-string-budget.ttl", "--format", "json")
+    [report] = json.loads(proc.stdout)["files"]
+    assert report["violations"] == 3 and len(report["results"]) == 3
+
+
+def test_validate_ill_typed_date_is_a_clean_violation(run_cli):
+    proc = run_cli("validate", CLI / "project-ill-typed-date.ttl")
+    assert proc.returncode == 1
+    assert "2 violation(s)" in proc.stdout and '"2021-13-01"^^xsd:date' in proc.stdout
+    assert "Traceback" not in proc.stderr and "Failed to convert" not in proc.stderr, proc.stderr
+
+
 def test_validate_json_report(run_cli):
     proc = run_cli("validate", TWO_ERRORS, "--format", "json", "--lang", "fr")
     assert proc.returncode == 1

@@ -377,7 +377,8 @@ def test_named_queries_answer_any_parameters(server, name, params):
 LISTINGS = ["/", "/projects", "/actors", "/biobridge", "/knowledge", "/commitments", "/gbf", "/cbd", "/graph",
             "/class", "/resource", "/changes", "/queries", "/harvest", "/moderation", "/moderation/duplicates",
             "/dumps/", "/shapes", "/sparql", "/validate", "/submit", "/sitemap.xml", "/.well-known/void",
-            "/openapi.json", "/ontology", "/ontology.ttl", "/shapes.ttl", "/data", "/metrics", "/health", "/robots.txt"]
+            "/openapi.json", "/ontology", "/ontology.ttl", "/shapes.ttl", "/data", "/metrics", "/health", "/robots.txt",
+            "/sparql/completions", "/sparql/labels"]
 PARAMETERS = ["q", "sort", "page", "format", "lang", "target", "article", "territory", "modality", "funder", "status",
               "year", "type", "kind", "member", "expertise", "place", "conformance", "chart", "iri", "graph",
               "default", "status", "next", "edit", "record", "x"]

@@ -28,7 +28,6 @@ from werkzeug.http import parse_accept_header
 
 from graph.formats import ALL_FORMATS, NotAcceptable, negotiate, query_form
 from graph.guard import ForbiddenOperation, check_query, check_update
-from graph.harvest import HarvestError, Source, load_source
 from graph.iris import slugify
 from graph.queries import QueryCatalogueError, load_catalogue
 from graph.rdfio import FORMATS, RdfReadError, parse_rdf
@@ -36,6 +35,7 @@ from graph.settings import ROOT
 from graph.store.oxigraph import to_ox
 from graph.validation import read_turtle_dir
 from loaders import Loaded, Problem
+from loaders.harvest import HarvestError, Source, load_source
 from loaders.iati import load_iati
 from loaders.rdf import load_rdf
 from loaders.resolve import default_resolver

@@ -1,4 +1,4 @@
-"""Harvesting (graph/harvest.py, ``tscgraph harvest``): own graph per source, atomic replace, quarantine,
+"""Harvesting (loaders/harvest.py, ``tscgraph harvest``): own graph per source, atomic replace, quarantine,
 provenance, unchanged re-harvests, failing sources, and a harvest killed half-way."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pytest
 from rdflib import URIRef
 
 from bench.peers import free_port
-from graph.harvest import Source, fetch, harvest_source, log_graph, quarantine_graph, read_sources
 from graph.settings import ROOT
 from graph.store.oxigraph import OxigraphStore
 from graph.store.view import PublicView
+from loaders.harvest import Source, fetch, harvest_source, log_graph, quarantine_graph, read_sources
 from tests.conftest import BIN, cli_env
 
 DATA = Path(__file__).resolve().parent / "data" / "harvest"

@@ -26,9 +26,10 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from werkzeug.security import generate_password_hash
 
-from graph import harvest, reports
+from graph import reports
 from graph.auth import Scope, needs_admin, token_entry, token_scope, write_refusal
 from graph.settings import SettingsError, load_settings
+from loaders import harvest
 from tests.conftest import (
     ADMIN_AUTH,
     ADMIN_TOKEN,

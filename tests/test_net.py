@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.harvest import HarvestError, Source, fetch, load_source, public_problem
+from loaders.harvest import HarvestError, Source, fetch, load_source, public_problem
 from loaders.net import (
     NOT_HTTP,
     OFF_ORIGIN,

@@ -8,6 +8,10 @@ from tests.conftest import screenshot
 
 
 def test_query_editor_runs_a_query_and_links_to_resources(page, live_server):
+    """The page without script (the workbench's own tests, tests/test_workbench_browser.py, run it with script):
+    the server-rendered form runs a query, the URL is its permalink, and the results link to the pages."""
+    context = page.context.browser.new_context(java_script_enabled=False)
+    page = context.new_page()
     page.goto(live_server + "/sparql")
     editor = page.locator("#query")
     assert "PREFIX tsc:" in editor.input_value()

@@ -34,7 +34,7 @@ def as_rdf(data: dict) -> Graph:
 @pytest.mark.parametrize("path, schema_type", [
     ("/id/actor/ofb", "GovernmentOrganization"),
     ("/id/actor/mnhn", None),
-    ("/id/offer/cdl-mangrove-restoration", "Offer"),
+    ("/id/offer/mangrove-restoration-twinning", "Offer"),
     ("/id/request/andean-biosafety-lab", "Demand"),
     ("/id/commitment/snb-2030", "CreativeWork"),
     ("/id/resource/mangrove-replanting-calendar", "CreativeWork"),
@@ -76,7 +76,7 @@ def test_actor_names_acronym_and_place(live_server):
 
 
 def test_offer_and_demand_name_who_offers_and_who_seeks(live_server):
-    offer = page_jsonld(live_server + "/id/offer/cdl-mangrove-restoration")
+    offer = page_jsonld(live_server + "/id/offer/mangrove-restoration-twinning")
     assert offer["offeredBy"][0]["@type"] == "Organization" and offer["offeredBy"][0]["name"]
     assert offer["itemOffered"]["@type"] == "Service" and offer["itemOffered"]["serviceType"]
     demand = page_jsonld(live_server + "/id/request/andean-biosafety-lab")

@@ -252,6 +252,6 @@ def test_metrics_leave_out_editors_unless_authenticated(server):
     assert anonymous.status_code == 200 and 'route="/health"' in anonymous.text
     assert not EDITOR_ROUTE.search(anonymous.text)
     operator = requests.get(server.url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-    assert operator.status_code == 200 and 'route="/editor/login",method="POST",status="303"' in operator.text
+    assert operator.status_code == 200 and 'method="POST",route="/editor/login",status="303"' in operator.text
     wrong = requests.get(server.url + "/metrics", headers={"Authorization": "Bearer not-the-token"}, timeout=30)
     assert wrong.status_code == 401 and not EDITOR_ROUTE.search(wrong.text)

@@ -44,9 +44,12 @@ def test_widgets_and_cardinalities_come_from_the_constraints(forms):
     assert project.field("tsc-partner").many and project.field("schema-startDate").widget == "date"
     assert project.field("tsc-status").max_count == 1 and project.field("schema-url").widget == "url"
     budget = project.field("tsc-budget")
-    assert budget.widget == "node" and [s.key for s in budget.subfields] == ["tsc-budget.schema-value", "tsc-budget.schema-currency"]
-    amount, currency = budget.subfields
-    assert amount.widget == "number" and amount.required and currency.widget == "choice" and "EUR" in currency.option_values()
+    assert budget.widget == "node" and [s.key for s in budget.subfields] == [
+        "tsc-budget.schema-value", "tsc-budget.schema-currency", "tsc-budget.schema-minValue"]
+    amount, currency, lower_bound = budget.subfields
+    assert amount.widget == "number" and currency.widget == "choice" and "EUR" in currency.option_values()
+    # an exact amount or a lower bound ("more than …", issue #20): neither field alone is required
+    assert not amount.required and lower_bound.widget == "number" and not lower_bound.required
     assert forms["organisation"].field("tsc-bioBridgeMember").widget == "boolean"
 
 

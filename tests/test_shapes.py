@@ -245,8 +245,10 @@ def test_target_value_set_is_the_23_gbf_targets(shapes: Graph, ontology: Graph) 
 
 
 def test_article_value_set_is_the_42_cbd_articles(shapes: Graph, ontology: Graph) -> None:
+    """The 42 articles, and Article 8(j) after Article 8 (a concept of its own: issue #20)."""
     listed = sh_in(shapes, TSCSH["implementsArticle-in"])
-    assert listed == [URIRef(f"{VOCAB}cbd/article/{n}") for n in range(1, 43)]
+    numbered = [URIRef(f"{VOCAB}cbd/article/{n}") for n in range(1, 43)]
+    assert listed == numbered[:8] + [URIRef(f"{VOCAB}cbd/article/8j")] + numbered[8:]
     assert set(listed) == set(ontology.subjects(RDF.type, TSC.CBDArticle))
 
 
@@ -271,3 +273,24 @@ def test_currency_codes_are_sorted_iso_4217_codes(shapes: Graph) -> None:
     assert all(re.fullmatch(r"[A-Z]{3}", c) for c in codes)
     assert {"EUR", "USD", "XPF", "XOF", "GBP", "BRL"} <= set(codes)
     assert len(codes) > 150
+
+
+@pytest.mark.parametrize("path", sorted(SHAPES_DIR.glob("*.ttl")), ids=lambda p: p.name)
+def test_each_shapes_file_loads_alone_with_its_imports(path: Path) -> None:
+    """A validator given one file (pySHACL with imports here; Jena SHACL in tests/test_client_jena.py) gets every
+    shape that file names: it says what it needs with owl:imports (relative IRIs: the files beside it)."""
+    from rdflib.namespace import OWL
+
+    alone = Graph().parse(path, format="turtle")
+    [document] = alone.subjects(RDF.type, OWL.Ontology)
+    assert document == URIRef(path.resolve().as_uri())
+    referenced = {o for p in (SH.property, SH.node, SH.group, SH.qualifiedValueShape) for o in alone.objects(None, p)}
+    defined = set(alone.subjects())
+    for imported in alone.objects(document, OWL.imports):
+        target = Path(imported.removeprefix("file://"))
+        assert target.parent == SHAPES_DIR.resolve() and target.exists(), imported
+        defined |= set(Graph().parse(target, format="turtle").subjects())
+    missing = {str(r) for r in referenced if isinstance(r, URIRef)} - {str(d) for d in defined}
+    assert not missing, f"{path.name} names shapes it does not import: {sorted(missing)[:5]}"
+    data = Graph().parse(ROOT / "tests" / "data" / "cli" / "project-string-budget.ttl", format="turtle", publicID=BASE)
+    pyshacl.validate(data, shacl_graph=str(path), do_owl_imports=True, inference="none")  # parses: raises if not

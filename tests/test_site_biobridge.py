@@ -35,7 +35,7 @@ def test_listing_shows_offers_and_requests(live_server):
     assert all(i["example"] for i in data["items"]) and r.text.count('class="example-badge"') == 11
     newest = data["items"][0]
     assert slug(newest["iri"]) == "andean-biosafety-lab" and newest["created"] == "2025-08-19"
-    assert 'href="/id/actor/ofb"' in r.text  # who, linked
+    assert 'href="/id/actor/example-biodiversity-agency"' in r.text  # who, linked (examples name example actors)
 
 
 @pytest.mark.parametrize(("params", "expected"), [
@@ -89,7 +89,7 @@ def test_each_request_page_shows_its_suggestions_with_reasons(live_server, reque
 def test_request_reasons_read_as_sentences(live_server):
     data = get_json(live_server, "/id/request/wio-coral-reef-training")
     top = data["suggestions"][0]
-    assert slug(top["iri"]) == "ifremer-coral-reef-training" and top["matched"]
+    assert slug(top["iri"]) == "coral-reef-training" and top["matched"]
     texts = [r["text"] for r in top["reasons"]]
     assert texts == [
         "Both address GBF target 3 (Conserve 30% of Land, Waters and Seas)",
@@ -102,14 +102,14 @@ def test_request_reasons_read_as_sentences(live_server):
     ]
     assert top["score"] == 68
     assert [slug(s["iri"]) for s in data["suggestions"]] == [
-        "ifremer-coral-reef-training", "gbif-fr-data-publishing", "patrinat-inventory-methods"]
-    assert data["matches"] == [BASE + "id/offer/ifremer-coral-reef-training"]
+        "coral-reef-training", "data-publishing", "inventory-methods"]
+    assert data["matches"] == [BASE + "id/offer/coral-reef-training"]
 
 
 def test_request_reasons_in_french(live_server):
     data = get_json(live_server, "/id/request/mayotte-mangroves", lang="fr")
     [top] = data["suggestions"]
-    assert slug(top["iri"]) == "cdl-mangrove-restoration"
+    assert slug(top["iri"]) == "mangrove-restoration-twinning"
     assert [r["text"] for r in top["reasons"]] == [
         "Tous deux visent la cible 2 du Cadre mondial (Restaurer 30 % de tous les écosystèmes dégradés)",
         "Même modalité : Échange d'experts",
@@ -130,10 +130,10 @@ def test_request_no_offer_fits_says_so(live_server):
 
 
 def test_offer_page_shows_the_requests_it_could_meet(live_server):
-    page = requests.get(live_server + "/id/offer/ifremer-coral-reef-training", headers=HTML, timeout=30)
+    page = requests.get(live_server + "/id/offer/coral-reef-training", headers=HTML, timeout=30)
     assert page.status_code == 200 and "Requests this offer could meet" in page.text
     assert "Already matched" in page.text
-    data = get_json(live_server, "/id/offer/ifremer-coral-reef-training")
+    data = get_json(live_server, "/id/offer/coral-reef-training")
     assert data["kind"] == "offer"
     order = [slug(s["iri"]) for s in data["suggestions"]]
     assert order[0] == "wio-coral-reef-training" and data["suggestions"][0]["matched"]
@@ -141,11 +141,11 @@ def test_offer_page_shows_the_requests_it_could_meet(live_server):
 
 
 def test_offer_page_facts(live_server):
-    text = requests.get(live_server + "/id/offer/cdl-mangrove-restoration", headers=HTML, timeout=30).text
+    text = requests.get(live_server + "/id/offer/mangrove-restoration-twinning", headers=HTML, timeout=30).text
     for fact in ("Offered by", "GBF targets", "CBD articles", "Modalities", "Themes", "Languages", "Places", "Status",
                  "Published", "Twinning", "mangroves", "French", "Guadeloupe", "May 6, 2025"):
         assert fact in text, fact
-    assert 'href="/id/actor/conservatoire-du-littoral"' in text
+    assert 'href="/id/actor/example-coastal-agency"' in text
 
 
 # ------------------------------------------------------------------ in a browser
@@ -168,7 +168,7 @@ def test_biobridge_in_a_browser(page, live_server):
     expect(suggestions.first.locator(".score-value")).to_have_text("Score 54")
     screenshot(page, "request")
     suggestions.first.locator("h3 a").click()
-    page.wait_for_url("**/id/offer/gbif-fr-data-publishing")
+    page.wait_for_url("**/id/offer/data-publishing")
     expect(page.locator("h2#suggestions-heading")).to_have_text("Requests this offer could meet")
     page.locator("nav.languages a[hreflang=fr]").click()
     page.wait_for_url("**lang=fr*")

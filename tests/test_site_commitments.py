@@ -54,9 +54,11 @@ def test_commitment_page_lists_its_projects_and_targets(live_server):
     for target in g.objects(iri, TSC.contributesToTarget):
         assert f'href="/{str(target).split("w3id.org/tscgraph/", 1)[1]}"' in html
     assert "Example: an illustrative record" in html
-    strategy = get_page(live_server + "/id/commitment/snb-2030").text
-    parts = {str(s) for s in g.subjects(DCTERMS.isPartOf, URIRef(BASE + "id/commitment/snb-2030"))}
+    # the illustrative national targets are parts of the illustrative strategy, never of the real SNB 2030
+    strategy = get_page(live_server + "/id/commitment/example-national-strategy").text
+    parts = {str(s) for s in g.subjects(DCTERMS.isPartOf, URIRef(BASE + "id/commitment/example-national-strategy"))}
     assert all(f'href="/{p[len(BASE):]}"' in strategy for p in parts) and len(parts) == 7
+    assert not set(g.subjects(DCTERMS.isPartOf, URIRef(BASE + "id/commitment/snb-2030")))
     fr = get_page(live_server + "/id/commitment/snb-2030", lang="fr").text
     assert "Stratégie nationale biodiversité 2030 (SNB 2030)" in fr and "Cibles du Cadre mondial servies" in fr
 

@@ -47,7 +47,7 @@ def test_resource_page(live_server):
     text = requests.get(live_server + "/id/resource/nc-dry-forest-case", headers=HTML, timeout=30).text
     assert "Example: restoring dry forest fragments with community nurseries in New Caledonia" in text
     assert 'href="/id/project/example-nc-dry-forest-restoration"' in text
-    assert 'href="/vocab/gbf/target/8"' in text and 'href="/id/actor/cirad"' in text
+    assert 'href="/vocab/gbf/target/8"' in text and 'href="/id/actor/example-agricultural-research-centre"' in text
     assert "Case study" in text and "an illustrative record, not a real one." in text
     fr = requests.get(live_server + "/id/resource/nc-dry-forest-case", params={"lang": "fr"}, headers=HTML, timeout=30).text
     assert "Étude de cas" in fr and "Issue du projet" in fr

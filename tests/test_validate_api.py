@@ -154,3 +154,15 @@ def test_the_page_validates_pasted_data(server):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     assert "Add at least 1 value(s) for “title”." in r.text
     assert "&lt;id/project/" in r.text  # what was typed is kept in the textarea, escaped
+
+
+def test_nested_results_are_shown_under_their_result_not_counted(server):
+    """A budget amount as a string: the budget (sh:node) and, on the budget, its datatype and minimum — 3 results,
+    the 2 that pySHACL nests under the first shown there as its details, in JSON and on the page."""
+    body = (TESTS / "data" / "cli" / "project-string-budget.ttl").read_bytes()
+    report = post(server, body, "text/turtle").json()
+    assert (report["violations"], len(report["results"])) == (3, 3)
+    [node] = [r for r in report["results"] if r["constraint"].endswith("NodeConstraintComponent")]
+    assert len(node["details"]) == 2 and all(d["hint"] for d in node["details"])
+    page = post(server, body, "text/turtle", accept="text/html")
+    assert page.status_code == 200 and page.text.count('<ol class="details">') == 1

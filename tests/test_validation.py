@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
@@ -100,3 +101,68 @@ def test_vocabulary_concepts_are_in_scope(validator):
     assert validator.validate(g).conforms
     g.add((project, URIRef("http://purl.org/dc/terms/spatial"), URIRef("https://w3id.org/tscgraph/vocab/place/XX")))
     assert not validator.validate(g).conforms
+
+
+# ------------------------------------------------------------------ counted as SHACL counts
+
+
+TSCSH = "https://w3id.org/tscgraph/shapes#"
+
+
+def test_nested_results_are_details_of_their_result_not_counted_again(validator):
+    """pySHACL nests under an sh:node result the results that made it fail (sh:detail); SHACL's report holds
+    three results here — the budget (sh:node) and, on the budget itself, its datatype and its minimum."""
+    report = validator.validate(parse("project-string-budget.ttl"))
+    assert (report.violations, report.warnings, len(report.results)) == (3, 0, 3)
+    assert {str(r.source_shape) for r in report.results} == {
+        TSCSH + "Project-budget-node", TSCSH + "MonetaryAmount-value-datatype", TSCSH + "MonetaryAmount-value-positive"}
+    [node] = [r for r in report.results if r.constraint == SH.NodeConstraintComponent]
+    assert {str(d.source_shape) for d in node.details} == {TSCSH + "MonetaryAmount-value-datatype",
+                                                           TSCSH + "MonetaryAmount-value-positive"}
+    assert len(list(report.all_results())) == 5 == len(set(report.graph.subjects(RDF.type, SH.ValidationResult)))
+    data = report.to_dict()
+    assert data["violations"] == 3 and len(data["results"]) == 3
+    assert [len(r.get("details", [])) for r in data["results"] if r["constraint"] == str(SH.NodeConstraintComponent)] == [2]
+    text = report.to_text().splitlines()
+    assert text[0].endswith("3 violation(s), 0 warning(s)") and sum("↳" in line for line in text) == 2
+
+
+def test_a_cut_report_keeps_the_details_of_what_it_keeps(validator):
+    report = validator.validate(parse("project-string-budget.ttl"))
+    node_first = ValidationReport(results=tuple(sorted(report.results, key=lambda r: r.constraint != SH.NodeConstraintComponent)),
+                                  graph=report.graph)
+    cut = node_first.cut(1)
+    assert (cut.omitted, cut.violations, len(cut.results[0].details)) == (2, 3, 2)
+    kept = set(cut.graph.subjects(RDF.type, SH.ValidationResult))
+    assert kept == {r.node for r in cut.all_results()} and len(kept) == 3
+
+
+def test_an_ill_typed_date_is_a_clean_violation_and_cannot_be_ordered(validator, capfd, caplog):
+    """``"2021-13-01"^^xsd:date``: its datatype is wrong, and SHACL §4.5.4 (sh:lessThanOrEquals) makes a pair
+    "that cannot be compared" a violation too. pySHACL 0.40 drops that pair; Jena SHACL reports it (see
+    tests/test_client_jena.py); our report adds it. No traceback is printed on the way."""
+    import pyshacl
+
+    data = parse("project-ill-typed-date.ttl")
+    report = validator.validate(data)
+    assert {(str(r.source_shape), r.constraint) for r in report.results} == {
+        (TSCSH + "startDate-datatype", SH.DatatypeConstraintComponent),
+        (TSCSH + "startDate-order", SH.LessThanOrEqualsConstraintComponent)}
+    order = next(r for r in report.results if r.constraint == SH.LessThanOrEqualsConstraintComponent)
+    assert order.message("fr") and order.path == URIRef("https://schema.org/startDate")
+    assert (None, SH.conforms, None) in report.graph and not report.conforms
+    scoped = data + validator.scope
+    with warnings.catch_warnings():  # rdflib warns when pySHACL orders the ill-typed literal
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _conforms, raw, _text = pyshacl.validate(scoped, shacl_graph=validator.shapes, inference="none")
+    raw_shapes = {str(s) for s in raw.objects(None, SH.sourceShape)}
+    assert TSCSH + "startDate-order" not in raw_shapes, "pySHACL now reports it: drop incomparable_pairs()"
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert not [r for r in caplog.records if "Literal lexical form" in r.getMessage()]
+
+
+def test_an_end_date_before_the_start_is_reported_once(validator):
+    """Comparable values in the wrong order are pySHACL's own result; the supplement does not add a second."""
+    report = validator.validate(parse("project-two-errors.ttl"))
+    assert sum(r.constraint == SH.LessThanOrEqualsConstraintComponent for r in report.results) == 1

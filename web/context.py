@@ -29,13 +29,7 @@ def store() -> PublicView:
 
     An editor's preview (:func:`previewing`) adds a submission's graph for the current request.
     """
-    extra = g.get("preview_graphs")
-    if extra:
-        return PublicView(raw_store(), settings().is_public_graph, extra=extra)
-    view = current_app.extensions.get("tscgraph.public_view")
-    if view is None:
-        view = current_app.extensions["tscgraph.public_view"] = PublicView(raw_store(), settings().is_public_graph)
-    return view
+    return PublicView(raw_store(), settings().is_public_graph, extra=g.get("preview_graphs") or ())
 
 
 def previewing(*graph_iris: str) -> None:
@@ -45,8 +39,15 @@ def previewing(*graph_iris: str) -> None:
 
 
 def raw_store() -> Store:
-    """The whole store, private graphs included: for writes and moderation only."""
-    return current_app.extensions["tscgraph.store"]
+    """The whole store, private graphs included: for writes and moderation only. A reader pins one snapshot
+    for the whole request (:mod:`serving.reader`), so a page is read from one state."""
+    pinned = g.get("pinned_store")
+    return pinned if pinned is not None else current_app.extensions["tscgraph.store"]
+
+
+def snapshots():
+    """What names the store's state (:mod:`graph.store.snapshots`); ``refresh(public=…)`` after a write."""
+    return current_app.extensions["tscgraph.snapshots"]
 
 
 def validator() -> Validator:
@@ -79,9 +80,10 @@ def data_version(*, private: bool = False) -> str:
     """Names the store's state, for caches and ETags: the state of the public graphs (renewed by every write
     of this process that changes them), or with ``private`` of every graph — for answers that read private
     graphs (an editor's lists). A preview is its own state."""
-    snapshots = query_pool().snapshots
+    pinned = g.get("pinned_versions")  # a reader's request reads one snapshot: its versions are that one's
+    every, public = pinned if pinned is not None else (snapshots().version(), snapshots().public_version())
     extra = g.get("preview_graphs")
-    version = snapshots.current() if private or extra else snapshots.public_version()
+    version = every if private or extra else public
     return version + ("|preview:" + ",".join(extra) if extra else "")
 
 

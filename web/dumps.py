@@ -3,12 +3,13 @@
 Public graphs are the ontology graph, the local graph and the harvested graphs (``{base}graph/harvest/…``);
 submission graphs (pending, unreviewed records) and any other graph are never dumped.
 
-A dump is built on demand, at the first request after the data changed, and kept in
+A dump is built on demand, at the first request after the public data changed, and kept in
 ``settings.dumps_dir``; it is written to a temporary file and renamed, so a half-written dump is never
-served, and older dumps are then removed. What "the data changed" means: the query pool's snapshot
-is renewed after every write of this process, the only one that may write while it serves, so the
-snapshot names the store's state. A dump's name (and ETag) is a digest of that snapshot and of a token
-drawn when the app starts, so a restart rebuilds the dumps once.
+served, and older dumps are then removed. What "the data changed" means: the public state the writer
+publishes with each snapshot (:mod:`graph.store.snapshots`; it names the writer's run too, so a restart
+rebuilds the dumps once). A dump's name (and ETag) is a digest of that state. **Built once for the whole
+server**: the readers share the folder, and one build at a time holds a lock on a file in it (``flock``),
+so the other readers wait for that build and then serve its file.
 
 Why not key dumps by content (``Store.fingerprints()``)? Measured at 1M triples: fingerprinting reads
 every quad in Python, 7.5 s, more than building the N-Quads dump itself (5 s); a state key costs nothing.
@@ -17,12 +18,12 @@ The price: a write to a graph that is not dumped (a submission) also renews the 
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import os
 import tempfile
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -55,7 +56,7 @@ def public_graphs(store) -> list[str]:
 def write_dump(store: Store, graphs: list[str], dump: Dump, target: Path) -> None:
     """Write ``dump`` of ``graphs`` to ``target`` atomically (temporary file in the same folder, renamed)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".building-", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".building-{dump.name}-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(filename=target.name[:-3], mode="wb", fileobj=raw,
                                                        compresslevel=COMPRESS_LEVEL, mtime=0) as out:
@@ -71,14 +72,11 @@ class Dumps:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
-        self.token = uuid.uuid4().hex
         self._lock = threading.Lock()
-        for leftover in self.directory.glob(".building-*"):  # a build killed midway
-            leftover.unlink(missing_ok=True)
 
     def key(self, marker: str) -> str:
-        """The content key of the store's state that ``marker`` (the current snapshot) names."""
-        return hashlib.sha256(f"{self.token} {marker}".encode()).hexdigest()[:20]
+        """The content key of the store's public state that ``marker`` names."""
+        return hashlib.sha256(f"tscgraph dump {marker}".encode()).hexdigest()[:20]
 
     def path(self, dump: Dump, key: str) -> Path:
         return self.directory / f"{key}-{dump.name}"
@@ -92,10 +90,19 @@ class Dumps:
         """The dump's file for the current state, built first if needed; and its key."""
         key = self.key(marker)
         path = self.path(dump, key)
-        with self._lock:  # one build at a time; others wait and then find the file
-            if not path.is_file():
-                write_dump(store, public_graphs(store), dump, path)
-                for old in self.directory.glob(f"*-{dump.name}"):
-                    if old != path:
-                        old.unlink(missing_ok=True)
+        if path.is_file():
+            return path, key
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.directory / f".lock-{dump.name}", "a") as lock:  # this process's threads, then
+            fcntl.flock(lock, fcntl.LOCK_EX)                                       # every reader: one build
+            try:
+                if not path.is_file():
+                    for leftover in self.directory.glob(f".building-{dump.name}-*"):  # killed midway: none runs now
+                        leftover.unlink(missing_ok=True)
+                    write_dump(store, public_graphs(store), dump, path)
+                    for old in self.directory.glob(f"*-{dump.name}"):
+                        if old != path:
+                            old.unlink(missing_ok=True)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         return path, key

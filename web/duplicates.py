@@ -95,7 +95,7 @@ def _decide(decision, message: str, *, public: bool):
         decision(context.raw_store(), context.settings(), a, b, editors.current_editor(), candidate.reasons)
     except duplicates.DuplicateError:
         abort(400, description=_("These two records are not a current duplicate proposal."))
-    context.query_pool().snapshots.refresh(public=public)
+    context.snapshots().refresh(public=public)
     flash(message)
     return redirect("/moderation/duplicates", code=303)
 

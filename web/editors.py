@@ -67,7 +67,7 @@ def sign_in(login: str) -> None:
     """A fresh session for the editor: nothing of the anonymous one kept, a new CSRF token, a new record
     in the store (old records purged meanwhile)."""
     session_id = sessions.start_session(context.raw_store(), context.settings(), login)
-    context.query_pool().snapshots.refresh(public=False)  # the sessions graph is private
+    context.snapshots().refresh(public=False)  # the sessions graph is private
     session.clear()
     session.permanent = True
     session[SESSION_KEY] = session_id
@@ -80,7 +80,7 @@ def sign_out() -> None:
     session_id = session.get(SESSION_KEY)
     if isinstance(session_id, str) and session_id:
         sessions.end_session(context.raw_store(), context.settings(), session_id)
-        context.query_pool().snapshots.refresh(public=False)
+        context.snapshots().refresh(public=False)
     session.clear()
     g.editor = None
 

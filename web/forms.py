@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from graph import shapeforms as sf
 from graph import submissions
 from graph.describe import outgoing_closure
+from graph.formats import GRAPH_FORMATS, HTML, Format, graph_document, preferred_format
 from graph.iris import is_iri
 from graph.namespaces import TSC, bind_prefixes
 from graph.store.view import PublicView
@@ -206,7 +207,7 @@ def submit_form(kind: str):
             "from another e-mail address. Give the address you used then, or send this as a new submission.")])
     except submissions.SubmissionError as exc:  # the record changed meanwhile (an edit of a record now gone)
         abort(409, description=str(exc))
-    context.query_pool().snapshots.refresh(public=False)  # a pending submission is private
+    context.snapshots().refresh(public=False)  # a pending submission is private
     return redirect(url_for("forms.status", submission_id=submission.id, new=1), 303)
 
 
@@ -260,9 +261,12 @@ def status(submission_id: str):
         records.append({"iri": record, "name": str(chosen) if chosen is not None else str(record),
                         "published": submission.status == "approved"})
     correct = correction_kind(submission, content) if submission.status == "pending" else None
-    return render_template("submission_status.html", submission=submission, records=records,
-                           new=request.args.get("new") == "1", edits=submission.edits, href=href,
-                           status_names=status_names(), correct=correct)
+    response = make_response(render_template(
+        "submission_status.html", submission=submission, records=records, new=request.args.get("new") == "1",
+        edits=submission.edits, href=href, status_names=status_names(), correct=correct))
+    # read from the private moderation records: never kept by a cache, which only knows the public state
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def status_names() -> dict[str, str]:
@@ -273,27 +277,35 @@ def status_names() -> dict[str, str]:
 # ------------------------------------------------------------------ the shapes, documented
 
 
-def _wants_turtle() -> bool:
-    if request.args.get("format") in ("ttl", "turtle"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "text/turtle", "application/x-turtle"])
-    return best in ("text/turtle", "application/x-turtle") and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+def _shapes_format() -> Format | None:
+    """The page (first: browsers, ``*/*``) or the shapes graph in any RDF syntax, by ``format=`` or ``Accept``
+    (:func:`graph.formats.preferred_format`); None when the client accepts none of them."""
+    wanted = (request.args.get("format") or "").strip().lower()
+    for fmt in (HTML,) + GRAPH_FORMATS:
+        if wanted and (wanted in (fmt.key, fmt.media_type) or wanted in fmt.aliases):
+            return fmt
+    return preferred_format((HTML,) + GRAPH_FORMATS, request.headers.get("Accept"))
 
 
-def _turtle() -> Response:
-    text = bind_prefixes(context.validator().shapes).serialize(format="turtle")
-    return Response(text, mimetype="text/turtle", headers={"Vary": "Accept"})
+def _shapes_rdf(fmt: Format) -> Response:
+    body = graph_document(bind_prefixes(context.validator().shapes), fmt)
+    return Response(body, mimetype=fmt.media_type, headers={"Vary": "Accept"})
 
 
 @bp.get("/shapes.ttl")
 def shapes_turtle():
-    return _turtle()
+    return _shapes_rdf(GRAPH_FORMATS[0])
 
 
 @bp.get("/shapes")
 def shapes_doc():
-    if _wants_turtle():
-        return _turtle()
+    fmt = _shapes_format()
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in (HTML,) + GRAPH_FORMATS)
+        return Response(f"none of the requested media types can be produced; available: {offered}\n", status=406,
+                        mimetype="text/plain", headers={"Vary": "Accept"})
+    if fmt is not HTML:
+        return _shapes_rdf(fmt)
     v = context.validator()
     documented = context.per_state(("forms.shapes",), lambda: sf.documented_shapes(v.shapes, v.ontology, context.settings().languages))
     kind_of = {form.shape: kind for kind, form in forms().items()}

@@ -275,8 +275,11 @@ CONCEPT_ACTORS_QUERY = PREFIXES + """SELECT ?concept ?actor (COUNT(DISTINCT ?pro
 }} GROUP BY ?concept ?actor ORDER BY DESC(?n) LIMIT {limit}"""
 
 INDICATORS_QUERY = PREFIXES + """SELECT ?concept ?indicator ?section WHERE {
-  { ?indicator skos:broader ?concept ; a tsc:HeadlineIndicator } UNION { ?section skos:member ?concept }
+  { ?concept tsc:headlineIndicator ?indicator } UNION { ?section skos:member ?concept }
 }"""
+
+#: The goals and targets a headline indicator serves: tsc:headlineIndicator is their only link (no skos:broader).
+SERVED_QUERY = PREFIXES + "SELECT ?served ?indicator WHERE { ?served tsc:headlineIndicator ?indicator }"
 
 EXAMPLES_QUERY = "SELECT ?s WHERE {{ VALUES ?s {{ {terms} }} ?s <https://w3id.org/tscgraph/ontology#isExample> true }}"
 
@@ -334,6 +337,9 @@ def concept_page(iri: URIRef):
         if "section" in row:
             sections.append(row["section"])
     indicators = sorted(set(indicators) | set(facts.get(TSC.headlineIndicator, [])), key=str)
+    served = []  # for an indicator, the goals and targets it serves ("Indicator of")
+    if kind == "indicator":
+        served = sorted({r["served"] for r in store.select(SERVED_QUERY, bindings={"indicator": iri})}, key=str)
     if kind == "instrument":
         linked = instrument_records(iri)
     elif kind == "indicator":
@@ -341,7 +347,7 @@ def concept_page(iri: URIRef):
     else:
         linked = linked_records(iri, link)
     shown = [r for entry in linked.values() for r in entry.shown]
-    namer = Namer([iri, *indicators, *sections, *shown, *facts.get(SKOS.broader, []),
+    namer = Namer([iri, *indicators, *sections, *shown, *served, *facts.get(SKOS.broader, []),
                    *facts.get(DCTERMS.isPartOf, [])])
     for entry in linked.values():
         entry.shown.sort(key=lambda r: namer(r).casefold())
@@ -351,7 +357,7 @@ def concept_page(iri: URIRef):
                        linked={k: {"total": v.total, "shown": [str(r) for r in v.shown]} for k, v in linked.items()})
     return render_template(
         "gbf_target.html" if kind in ("target", "indicator") else "gbf_goal.html" if kind == "goal" else "cbd_article.html",
-        iri=iri, kind=kind, facts=facts, title=namer(iri), namer=namer, indicators=indicators, sections=sections,
+        iri=iri, kind=kind, facts=facts, title=namer(iri), namer=namer, indicators=indicators, sections=sections, served=served,
         linked=linked, examples=examples, pick_text=pick_text, text=lambda p: pick_text(
             [v for v in facts.get(p, []) if isinstance(v, Literal)]),
         alt_labels=[v for v in facts.get(SKOS.altLabel, []) if isinstance(v, Literal)],

@@ -23,7 +23,7 @@ from graph.store import StoreError
 from graph.writes import WriteForbidden, WriteRefused, delete_graph, post_graph, put_graph
 from web import context
 from web.auth import check_write_access, token_scope_of_request
-from web.sparql import ProtocolError, answer_response, report_response, run_job, text_error
+from web.sparql import ProtocolError, answer_response, preflight, report_response, run_job, text_error
 
 bp = Blueprint("graphstore", __name__)
 
@@ -50,8 +50,10 @@ def _exists(iri: str) -> bool:
     return iri in {str(g) for g in context.store().graph_names()}
 
 
-@bp.route("/data", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+@bp.route("/data", methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"])
 def graph_store():
+    if request.method == "OPTIONS":  # CORS preflight: another origin may send a bearer token and an RDF body
+        return preflight("GET, HEAD, PUT, POST, DELETE, OPTIONS")
     try:
         target = _target()
         if request.method in ("GET", "HEAD"):
@@ -68,7 +70,7 @@ def graph_store():
 
 def read_graph(target: str | None) -> Response:
     try:
-        fmt = negotiate("graph", request.accept_mimetypes, request.args.get("format"))
+        fmt = negotiate("graph", request.headers.get("Accept"), request.args.get("format"))
     except NotAcceptable as exc:
         raise ProtocolError(406, str(exc)) from None
     if target is None:
@@ -119,7 +121,7 @@ def write_graph(target: str) -> Response:
         return report_response(refused.report, 422)
     except StoreError as exc:
         raise ProtocolError(500, f"the write failed, nothing was written: {exc}") from None
-    context.query_pool().snapshots.refresh()
+    context.snapshots().refresh()
     response = Response(status=status)
     if status == 201:
         response.headers["Location"] = "/data?" + urlencode({"graph": target})

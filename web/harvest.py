@@ -36,9 +36,9 @@ from flask import (
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
-from graph import harvest as harvester
 from graph.reports import judged_records, owner_map
 from graph.validation import ValidationReport, report_from_graph
+from loaders import harvest as harvester
 from web import context, editors
 from web.auth import check_write_access, refuse_anonymous, sends_token
 from web.i18n import gettext as _
@@ -283,7 +283,7 @@ def run_check(app, source: harvester.Source) -> None:
         log.exception("harvest of %s failed", source.name)
     finally:
         try:
-            app.extensions["tscgraph.pool"].snapshots.refresh()
+            app.extensions["tscgraph.snapshots"].refresh()
         finally:
             running.done(source.name)
 

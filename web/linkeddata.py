@@ -4,10 +4,11 @@
 vocabularies and ontology, see :mod:`web.links`). The format is negotiated on ``Accept`` with q-values
 (:func:`graph.formats.negotiate`): browsers get HTML — the page registered for the resource's class
 (:mod:`web.pages`), the ontology or vocabulary page, or the generic resource page — and RDF clients get
-Turtle, JSON-LD, N-Triples, RDF/XML (also TriG, N-Quads). A suffix (``.ttl``, ``.jsonld``, ``.nt``,
-``.rdf``) or an RDF ``format=`` parameter forces the format; ``Link: rel=alternate`` headers (and
-``<link rel="alternate">`` in pages) advertise them. Unknown IRI: 404; nothing acceptable: 406 listing
-what is offered. Responses vary on ``Accept``.
+Turtle, JSON-LD, N-Triples, RDF/XML, TriG and N-Quads — the last two as a dataset whose default graph is
+the description (:func:`graph.formats.graph_document`). A suffix (``.ttl``, ``.jsonld``, ``.nt``,
+``.rdf``, ``.trig``, ``.nq``) or an RDF ``format=`` parameter forces the format; ``Link: rel=alternate``
+headers (and ``<link rel="alternate">`` in pages) advertise them. Unknown IRI: 404; nothing acceptable:
+406 listing what is offered. Responses vary on ``Accept``.
 
 What the RDF holds is :mod:`graph.describe`; every page gets the schema.org JSON-LD of its subject
 (:mod:`web.schemaorg`) through ``g.jsonld``. This blueprint also serves ``/sitemap.xml``,
@@ -24,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from graph.describe import describe, is_known
-from graph.formats import GRAPH_FORMATS, HTML, Format, NotAcceptable, negotiate
+from graph.formats import GRAPH_FORMATS, HTML, Format, NotAcceptable, graph_document, negotiate
 from graph.iris import is_iri
 from graph.namespaces import ONTOLOGY_IRI, TSC, bind_prefixes
 from web import context, dumps, pages, sitemap
@@ -37,7 +38,7 @@ from web.schemaorg import resource_jsonld, webpage_jsonld
 bp = Blueprint("linkeddata", __name__)
 
 #: The suffixes that force a format, and the order alternates are advertised in.
-SUFFIXES = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "rdfxml"}
+SUFFIXES = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "rdfxml", ".trig": "trig", ".nq": "nquads"}
 FORMATS = {f.key: f for f in GRAPH_FORMATS}
 SUFFIX_OF = {key: suffix for suffix, key in SUFFIXES.items()}
 
@@ -70,7 +71,7 @@ def choose_format(forced: Format | None) -> Format:
                 return fmt
     if wanted in ("html", "json"):
         return HTML
-    return negotiate("graph", request.accept_mimetypes, None, allow_html=True)
+    return negotiate("graph", request.headers.get("Accept"), None, allow_html=True)
 
 
 def alternates(path: str) -> list[tuple[str, str]]:
@@ -109,7 +110,7 @@ def serve(path: str, forced: Format | None):
     if fmt is HTML:
         response = make_response(html_page(iri, path, description))
     else:
-        body = bind_prefixes(description).serialize(format=fmt.rdflib_name, encoding="utf-8")
+        body = graph_document(bind_prefixes(description), fmt)
         response = Response(body, mimetype=fmt.media_type)
         if forced is None:
             response.headers["Content-Location"] = path + SUFFIX_OF.get(fmt.key, "")
@@ -219,7 +220,7 @@ def _page_jsonld() -> dict:
     return {"webpage_jsonld": webpage_jsonld}
 
 
-@bp.get("/ontology<any('.ttl', '.jsonld', '.nt', '.rdf'):suffix>")
+@bp.get("/ontology<any('.ttl', '.jsonld', '.nt', '.rdf', '.trig', '.nq'):suffix>")
 def ontology_variant(suffix: str):
     return serve("/ontology", FORMATS[SUFFIXES[suffix]])
 

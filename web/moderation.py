@@ -314,7 +314,7 @@ def preview(submission_id: str):
 
 
 def decided(sub: Submission, message: str, *, public: bool):
-    context.query_pool().snapshots.refresh(public=public)
+    context.snapshots().refresh(public=public)
     flash(message)
     return redirect(url_for("moderation.item", submission_id=sub.id), code=303)
 

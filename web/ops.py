@@ -1,20 +1,24 @@
 """Operations: ``/health``, ``/metrics`` (Prometheus text format) and one structured log line per request.
 
-The metrics registry is a few counters kept in-process (the server runs one worker process, so
-there is nothing to aggregate across processes). Without credentials ``/metrics`` leaves out the
-editors' routes (:data:`EDITOR_ROUTES`: sign-ins, the moderation pages, decisions), which would tell
-anyone when and how often editors sign in and decide; with a write token it shows every route.
+Metrics are prometheus-client's, in its multiprocess mode under ``tscgraph serve``: every process (each
+reader, the writer) counts into files of one directory (``PROMETHEUS_MULTIPROC_DIR``, set by
+:mod:`serving.supervisor`), and ``/metrics`` — whichever reader answers — reports the sum, the whole server.
+An app built on its own (a test, a command) counts in memory. Answers the readers' cache gives without the
+app are counted too (:func:`count_cache_hit`). Without credentials ``/metrics`` leaves out the editors'
+routes (:data:`EDITOR_ROUTES`: sign-ins, the moderation pages, decisions), which would tell anyone when and
+how often editors sign in and decide; with a write token it shows every route.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
+import os
+import re
 import time
-from collections import defaultdict
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 from web import context
 from web.auth import check_write_access, sends_token
@@ -23,68 +27,63 @@ bp = Blueprint("ops", __name__)
 log = logging.getLogger("tscgraph.requests")
 
 #: Upper bounds (seconds) of the latency histogram buckets.
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 #: Routes (by the start of their rule) only shown to a client with a write token: editors' activity.
 EDITOR_ROUTES = ("/editor/", "/moderation")
+EVENTS = {
+    "query_timeout": "Queries stopped at the time limit.",
+    "query_truncated": "Answers cut at the result-size limit.",
+    "query_busy": "Queries refused because every worker stayed busy.",
+    "server_error": "Responses with a 5xx status.",
+    "cache_hit": "Answers given from a reader's cache, without the application.",
+}
+_EDITOR_LINE = re.compile(r'route="(?:' + "|".join(re.escape(r) for r in EDITOR_ROUTES) + ")")
 
 
 def is_editor_route(route: str) -> bool:
     return route.startswith(EDITOR_ROUTES)
 
 
+def shared() -> bool:
+    """Whether this process counts for the whole server (multiprocess mode, under ``tscgraph serve``)."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
 class Metrics:
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
-        self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
-        self.latency_sum: dict[str, float] = defaultdict(float)
-        self.latency_count: dict[str, int] = defaultdict(int)
-        self.events: dict[str, int] = defaultdict(int)  # timeouts, truncated answers, errors
+        self.registry = CollectorRegistry()
+        self.requests = Counter("tscgraph_requests", "HTTP requests by route, method and status.",
+                                ["route", "method", "status"], registry=self.registry)
+        self.duration = Histogram("tscgraph_request_duration_seconds", "Request latency by route.", ["route"],
+                                  buckets=BUCKETS, registry=self.registry)
+        self.events = {name: Counter(f"tscgraph_{name}", help_text, registry=self.registry)
+                       for name, help_text in EVENTS.items()}
 
     def observe(self, route: str, method: str, status: int, seconds: float, event: str | None) -> None:
-        with self.lock:
-            self.requests[(route, method, status)] += 1
-            self.latency_sum[route] += seconds
-            self.latency_count[route] += 1
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    self.buckets[route][i] += 1
-            if event:
-                self.events[event] += 1
-            if status >= 500:
-                self.events["server_error"] += 1
+        self.requests.labels(route, method, str(status)).inc()
+        self.duration.labels(route).observe(seconds)
+        if event:
+            self.events[event].inc()
+        if status >= 500:
+            self.events["server_error"].inc()
 
     def exposition(self, editors: bool = True) -> str:
-        """The metrics as Prometheus text; without the editors' routes unless ``editors``."""
-        shown = (lambda route: True) if editors else (lambda route: not is_editor_route(route))
-        out = [
-            "# HELP tscgraph_requests_total HTTP requests by route, method and status.",
-            "# TYPE tscgraph_requests_total counter",
-        ]
-        with self.lock:
-            for (route, method, status), n in sorted(self.requests.items()):
-                if not shown(route):
-                    continue
-                out.append(f'tscgraph_requests_total{{route="{route}",method="{method}",status="{status}"}} {n}')
-            out += [
-                "# HELP tscgraph_request_duration_seconds Request latency by route.",
-                "# TYPE tscgraph_request_duration_seconds histogram",
-            ]
-            for route in sorted(filter(shown, self.latency_count)):
-                for bound, n in zip(BUCKETS, self.buckets[route]):
-                    out.append(f'tscgraph_request_duration_seconds_bucket{{route="{route}",le="{bound}"}} {n}')
-                out.append(f'tscgraph_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} {self.latency_count[route]}')
-                out.append(f'tscgraph_request_duration_seconds_sum{{route="{route}"}} {self.latency_sum[route]:.6f}')
-                out.append(f'tscgraph_request_duration_seconds_count{{route="{route}"}} {self.latency_count[route]}')
-            for event, help_text in (
-                ("query_timeout", "Queries stopped at the time limit."),
-                ("query_truncated", "Answers cut at the result-size limit."),
-                ("query_busy", "Queries refused because every worker stayed busy."),
-                ("server_error", "Responses with a 5xx status."),
-            ):
-                out += [f"# HELP tscgraph_{event}_total {help_text}", f"# TYPE tscgraph_{event}_total counter",
-                        f"tscgraph_{event}_total {self.events.get(event, 0)}"]
-        return "\n".join(out) + "\n"
+        """The metrics as Prometheus text — the whole server's in multiprocess mode; without the editors'
+        routes unless ``editors``."""
+        if shared():
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry = self.registry
+        text = generate_latest(registry).decode("utf-8")
+        if not editors:
+            text = "\n".join(line for line in text.splitlines() if not _EDITOR_LINE.search(line)) + "\n"
+        return text
+
+
+def count_cache_hit(app: Flask, route: str, method: str, status: int, seconds: float) -> None:
+    """Count an answer a reader's cache gave (no request of the app saw it)."""
+    app.extensions["tscgraph.metrics"].observe(route or "cached", method, status, seconds, "cache_hit")
 
 
 def metrics() -> Metrics:
@@ -108,6 +107,8 @@ def record(response: Response) -> Response:
     elif response.headers.get("X-Tscgraph-Truncated") == "true":
         event = "query_truncated"
     metrics().observe(route, request.method, response.status_code, seconds, event)
+    if current_app.extensions.get("tscgraph.role") == "reader":  # for the bridge's cache (never sent)
+        response.headers["X-Tscgraph-Route"] = route
     log.info(json.dumps({
         "method": request.method,
         "path": request.path,
@@ -127,7 +128,9 @@ def health():
         triples = context.store().count()
     except Exception as exc:  # noqa: BLE001 - the health check reports any failure
         return jsonify(status="error", store="unreachable", error=str(exc)), 503
-    return jsonify(status="ok", store="reachable", triples=triples, query_workers=context.query_pool().capacity)
+    response = jsonify(status="ok", store="reachable", triples=triples, query_workers=context.query_pool().capacity)
+    response.headers["Cache-Control"] = "no-store"  # this process's health, asked each time
+    return response
 
 
 @bp.get("/metrics")

@@ -54,7 +54,7 @@ def run_named(name: str):
         return text_error(400, str(exc))
     form = query_form(query.text)
     try:
-        fmt = negotiate(form, request.accept_mimetypes, request.args.get("format"), allow_html=True)
+        fmt = negotiate(form, request.headers.get("Accept"), request.args.get("format"), allow_html=True)
         if fmt is not HTML:
             return answer_response(run_job(query.text, fmt, bindings=bindings))
         rendered = run_job(query.text, SOLUTION_FORMATS[0], bindings=bindings)

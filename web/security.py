@@ -19,7 +19,8 @@
 * **Security headers** on every answer (:data:`SECURITY_HEADERS`): a Content-Security-Policy that lets
   the pages load only their own stylesheet and images and run no script at all (they have none: the
   only ``<script>`` is a JSON-LD data block, which is not executed), no framing, no MIME sniffing, and
-  no referrer sent to other sites.
+  no referrer sent to other sites. The one exception is the ``/sparql`` page (:data:`WORKBENCH_CSP`): it may
+  run the workbench's script files from this site and fetch from this site, nothing more.
 
 Output escaping is Jinja's autoescape (on for every ``.html`` template): a submitted ``<script>``
 is shown as text.
@@ -53,6 +54,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+#: The one page that runs script, the analysts' workbench at ``/sparql`` (web/workbench.py): the same policy plus
+#: its own script files and its fetches to this site (``'self'`` only: no inline script, no eval, no other origin).
+WORKBENCH_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';")
 HONEYPOT_FIELD = "website_confirm"
 #: Sent when the site is served over https: browsers keep to https for a year.
 HSTS = "max-age=31536000"

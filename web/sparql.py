@@ -21,12 +21,14 @@ from graph.formats import (
     Format,
     NotAcceptable,
     formats_for,
+    graph_document,
     negotiate,
     query_form,
 )
 from graph.guard import ForbiddenOperation, check_update
 from graph.iris import is_iri
 from graph.namespaces import PREFIXES, bind_prefixes
+from graph.queries import NamedQuery, QueryCatalogueError
 from graph.store import QuerySyntaxError, StoreError
 from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
 from graph.store.view import PrivateGraph
@@ -34,6 +36,8 @@ from graph.writes import UpdateAmbiguous, UpdateFailed, WriteForbidden, WriteRef
 from web import context
 from web.auth import check_write_access, token_scope_of_request
 from web.i18n import current_lang
+from web.security import WORKBENCH_CSP
+from web.workbench import workbench_config
 
 bp = Blueprint("sparql", __name__)
 
@@ -41,6 +45,9 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 CORS_EXPOSED = "X-Tscgraph-Truncated, X-Tscgraph-Row-Limit, X-Tscgraph-Rows"
+CORS_ALLOWED_HEADERS = "Authorization, Content-Type, Accept"
+#: The SPARQL Protocol and Graph Store routes: their writes take a bearer token only, so other origins may send them.
+CORS_WRITE_PATHS = ("/sparql", "/update", "/data")
 
 
 class ProtocolError(Exception):
@@ -54,6 +61,8 @@ class ProtocolError(Exception):
 def text_error(status: int, message: str, **headers: str) -> Response:
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     response.headers.update(headers)
+    if status == 406:  # what was not acceptable depends on Accept
+        response.vary.add("Accept")
     return response
 
 
@@ -173,7 +182,7 @@ def parse_json_results(body: bytes) -> tuple[list[str], list[list], bool]:
 def answer_query(sparql: str) -> Response:
     form = query_form(sparql)
     try:
-        fmt = negotiate(form, request.accept_mimetypes, request.values.get("format"), allow_html=True)
+        fmt = negotiate(form, request.headers.get("Accept"), request.values.get("format"), allow_html=True)
     except NotAcceptable as exc:
         raise ProtocolError(406, str(exc)) from None
     options = {"default_graphs": _graph_uris("default-graph-uri"), "named_graphs": _graph_uris("named-graph-uri")}
@@ -190,38 +199,91 @@ def download_links(params: dict[str, str], form: str, path: str = "/sparql") -> 
     return [(f.key, path + "?" + urlencode({**params, "format": f.key})) for f in formats_for(form)]
 
 
-def query_page(sparql: str | None, form: str = "select", options: dict | None = None) -> Response:
-    """The query UI: editor, examples, prefixes and, when a query is given, its results as a table."""
+def query_page(sparql: str | None, form: str = "select", options: dict | None = None,
+               named: NamedQuery | None = None, values: dict[str, str] | None = None,
+               error: tuple[int, str] | None = None) -> Response:
+    """The query page: a form that works without script (and a permalink's target), examples, prefixes and, when
+    a query is given, its results as a table. With script it is the workbench (:mod:`web.workbench`), which
+    reads the same answer from the JSON block the page embeds rather than running the query again.
+
+    ``named`` (``/sparql?named=NAME&param=…``): a named query, run with ``values`` bound to its parameters."""
     results = None
-    error = None
-    if sparql:
+    answer = None
+    values = values or {}
+    if sparql and error is None:
         try:
             if form == "graph":
                 rendered = run_job(sparql, GRAPH_FORMATS[1], **(options or {}))  # N-Triples, shown as rows
                 g = Graph().parse(data=rendered.body.decode("utf-8"), format="nt")
                 rows = [list(t) for t in sorted(g)]
                 results = (["subject", "predicate", "object"], rows, rendered.truncated)
+                answer = rows_as_json(*results, limit=rendered.limit)
             else:
                 rendered = run_job(sparql, SOLUTION_FORMATS[0], **(options or {}))
                 results = parse_json_results(rendered.body)
+                answer = json.loads(rendered.body)
         except ProtocolError as exc:
             error = (exc.status, str(exc))
-    params = {"query": sparql} if sparql else {}
+    if named is not None:
+        params = {"named": named.name, **values}
+        downloads = download_links(values, form, f"/queries/{named.name}")
+    else:
+        params = {"query": sparql} if sparql else {}
+        downloads = download_links(params, form) if sparql else []
     html = render_template(
         "sparql.html",
         sparql=sparql or default_query_text(),
         results=results,
         error=error,
-        downloads=download_links(params, form) if sparql else [],
+        downloads=downloads if sparql and not error else [],
         examples=context.catalogue().values(),
         prefixes=PREFIXES,
         share_url=request.path + "?" + urlencode(params) if sparql else None,
         limit=context.settings().max_result_rows,
+        named=named,
+        values=values,
+        workbench=workbench_config(sparql=sparql or default_query_text(), form=form, named=named, values=values,
+                                   answer=answer, error=error),
     )
     status = error[0] if error else 200
     response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = WORKBENCH_CSP  # the one page whose own script runs
     response.vary.add("Accept")
     return response
+
+
+def named_query_page(name: str) -> Response:
+    """``/sparql?named=NAME&param=…``: the named query in the page, run with its parameters (bound, never pasted)."""
+    query = context.catalogue().get(name)
+    if query is None:
+        return query_page(None, error=(404, f"no query named {name!r}"))
+    values = {p.name: request.args[p.name] for p in query.params if p.name in request.args}
+    try:
+        bindings = tuple(query.bindings(values).items())
+    except QueryCatalogueError as exc:
+        return query_page(query.text, query_form(query.text), named=query, values=values, error=(400, str(exc)))
+    return query_page(query.text, query_form(query.text), {"bindings": bindings}, named=query, values=values)
+
+
+def rows_as_json(variables: list[str], rows: list[list], truncated: bool, *, limit: int | None = None) -> dict:
+    """Rows of rdflib terms as SPARQL JSON results (a CONSTRUCT's triples, for the workbench's table)."""
+    def term(t) -> dict:
+        if isinstance(t, URIRef):
+            return {"type": "uri", "value": str(t)}
+        if isinstance(t, BNode):
+            return {"type": "bnode", "value": str(t)}
+        out = {"type": "literal", "value": str(t)}
+        if t.language:
+            out["xml:lang"] = t.language
+        elif t.datatype:
+            out["datatype"] = str(t.datatype)
+        return out
+
+    answer: dict = {"head": {"vars": variables},
+                    "results": {"bindings": [{v: term(t) for v, t in zip(variables, row) if t is not None} for row in rows]}}
+    if truncated:
+        answer.update(truncated=True, limit=limit)
+    return answer
 
 
 def default_query_text() -> str:
@@ -263,20 +325,23 @@ def service_description() -> Response:
 
 
 def rdf_response(g: Graph) -> Response:
+    """``g`` in the negotiated RDF syntax; TriG and N-Quads as a dataset whose default graph it is."""
     try:
-        fmt = negotiate("graph", request.accept_mimetypes, request.args.get("format"))
+        fmt = negotiate("graph", request.headers.get("Accept"), request.args.get("format"))
     except NotAcceptable as exc:
         return text_error(406, str(exc))
-    bind_prefixes(g)
-    body = g.serialize(format="nquads" if fmt.key == "nquads" else fmt.rdflib_name, encoding="utf-8")
-    response = Response(body, mimetype=fmt.media_type)
+    response = Response(graph_document(bind_prefixes(g), fmt), mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
 
 
 def _wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["text/turtle", "text/html"] + [f.media_type for f in GRAPH_FORMATS])
-    return best == "text/html" and request.args.get("format") is None
+    """Whether the client prefers the page to the service description (negotiated as every RDF answer is)."""
+    try:
+        fmt = negotiate("graph", request.headers.get("Accept"), request.args.get("format"), allow_html=True)
+    except NotAcceptable:
+        return False  # the service description answers 406, naming what is offered
+    return fmt is HTML
 
 
 # ------------------------------------------------------------------ routes
@@ -291,7 +356,10 @@ def sparql():
         if update is not None:
             return run_update(update)
         if query is None:
-            return query_page(None) if _wants_html() else service_description()
+            if not _wants_html():
+                return service_description()
+            named = request.args.get("named")
+            return named_query_page(named) if named else query_page(None)
         if not query.strip():
             raise ProtocolError(400, "the query is empty")
         return answer_query(query)
@@ -299,9 +367,11 @@ def sparql():
         return text_error(exc.status, str(exc))
 
 
-@bp.route("/update", methods=["POST"])
+@bp.route("/update", methods=["POST", "OPTIONS"])
 def update():
     """The same updates as ``POST /sparql``, at the address some clients expect."""
+    if request.method == "OPTIONS":
+        return preflight("POST, OPTIONS")
     try:
         query, update_text = read_protocol_request()
         if query is not None or update_text is None:
@@ -334,7 +404,7 @@ def run_update(sparql_update: str) -> Response:
         raise ProtocolError(400, str(exc)) from None
     except StoreError as exc:
         raise ProtocolError(500, f"the update failed, nothing was written: {exc}") from None
-    context.query_pool().snapshots.refresh()
+    context.snapshots().refresh()
     body = {"changedGraphs": list(outcome.changed_graphs), "warnings": outcome.report.warnings if outcome.report else 0}
     return Response(json.dumps(body) + "\n", status=200, mimetype="application/json")
 
@@ -350,18 +420,24 @@ def report_response(report, status: int) -> Response:
     return Response(report.to_json(lang), status=status, mimetype="application/json")
 
 
-def preflight() -> Response:
+def preflight(methods: str = "GET, POST, OPTIONS") -> Response:
+    """CORS preflight of the protocol routes: a workbench or notebook on another origin may send ``Authorization``
+    (a bearer token, for updates) and ``Content-Type`` (``application/sparql-query`` / ``-update``, RDF bodies).
+    Never ``Access-Control-Allow-Credentials``: browsers send no cookies cross-origin, so only a token the page
+    holds itself can write, and the editors' session cookies never ride along."""
     response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response.headers["Access-Control-Allow-Methods"] = methods
+    response.headers["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
     response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
 @bp.after_app_request
 def cors_for_reads(response: Response) -> Response:
-    """Reads may be used from any web page; writes (which need Authorization) are not offered to them."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or (request.path == "/sparql" and request.method == "POST"):
+    """Reads may be used from any web page, and so may the protocol routes' writes, which take only a bearer
+    token (``Authorization``), never a cookie (see :func:`preflight`)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path in CORS_WRITE_PATHS:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+        response.headers.pop("Access-Control-Allow-Credentials", None)
     return response

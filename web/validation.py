@@ -230,9 +230,14 @@ def wants_html() -> bool:
 
 def report_dict(report: ValidationReport) -> dict:
     data = report.to_dict(current_lang())
-    for entry, result in zip(data["results"], report.results):
-        entry["hint"] = hint(result)
-        entry["field"] = hint_maker().field_name(result, current_lang())
+
+    def annotate(entries: list[dict], results) -> None:
+        for entry, result in zip(entries, results):
+            entry["hint"] = hint(result)
+            entry["field"] = hint_maker().field_name(result, current_lang())
+            annotate(entry.get("details", []), result.details)
+
+    annotate(data["results"], report.results)
     return data
 
 
@@ -269,12 +274,17 @@ def answer(report: ValidationReport, fmt: str, status: int, source: Input | None
 
 
 def result_rows(report: ValidationReport) -> list[dict]:
+    """One row per result of the report; the results nested under one (why an sh:node failed) as its details."""
     lang = current_lang()
-    return [{
-        "severity": r.severity_name, "focus": str(r.focus_node), "focus_link": href(r.focus_node) if isinstance(r.focus_node, URIRef) else None,
-        "field": hint_maker().field_name(r, lang), "path": term_text(r.path, report.graph), "message": r.message(lang),
-        "value": None if r.value is None else str(r.value), "hint": hint(r),
-    } for r in report.results]
+
+    def row(r: ValidationResult) -> dict:
+        return {
+            "severity": r.severity_name, "focus": str(r.focus_node), "focus_link": href(r.focus_node) if isinstance(r.focus_node, URIRef) else None,
+            "field": hint_maker().field_name(r, lang), "path": term_text(r.path, report.graph), "message": r.message(lang),
+            "value": None if r.value is None else str(r.value), "hint": hint(r), "details": [row(d) for d in r.details],
+        }
+
+    return [row(r) for r in report.results]
 
 
 # ------------------------------------------------------------------ routes
@@ -331,7 +341,7 @@ def submit_api():
                       "Nothing was written."))
     except submissions.SubmissionError as exc:
         refuse(400, str(exc))
-    context.query_pool().snapshots.refresh(public=False)  # a pending submission is private
+    context.snapshots().refresh(public=False)  # a pending submission is private
     status_url = f"/submissions/{made.id}"
     body = {"id": made.id, "status": made.status, "status_url": request.host_url.rstrip("/") + status_url,
             "records": [str(r) for r in made.records]}

@@ -56,4 +56,8 @@ def void_graph() -> Graph:
 
 @bp.get("/.well-known/void")
 def void():
-    return rdf_response(void_graph())
+    response = rdf_response(void_graph())
+    if any(size is None for _url, _media, size in dump_links()):
+        # a dump's size is said once it is built, which no write announces: not kept until then
+        response.headers["Cache-Control"] = "no-store"
+    return response

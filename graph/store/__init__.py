@@ -12,6 +12,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "open_query_pool",
+    "open_snapshots",
     "open_store",
 ]
 
@@ -28,18 +29,34 @@ def open_store(settings: Settings) -> Store:
     return OxigraphStore(settings.store_dir)
 
 
-def open_query_pool(store: Store, settings: Settings):
-    """The stoppable query runner for public queries over ``store`` (see :mod:`graph.store.querypool`;
-    over an external store, :mod:`graph.store.remotepool`)."""
-    from graph.store.querypool import QueryPool, SnapshotManager
+def open_snapshots(store: Store, settings: Settings):
+    """What names the store's state and gives query workers something to read: published snapshots of the
+    embedded store (:class:`graph.store.snapshots.SnapshotPublisher`), or for an external store a version
+    counter (:class:`graph.store.remotepool.RemoteVersions`: the store itself is what everyone reads)."""
+    from graph.store.remote import RemoteStore
+
+    if isinstance(store, RemoteStore):
+        from graph.store.remotepool import RemoteVersions
+
+        return RemoteVersions(settings.snapshots_dir)
+    from graph.store.snapshots import SnapshotPublisher
+
+    return SnapshotPublisher(store, settings.snapshots_dir, retention=max(600.0, 2 * settings.query_time_limit))
+
+
+def open_query_pool(store: Store, settings: Settings, snapshots, *, lazy: bool = False):
+    """The stoppable query runner for public queries (see :mod:`graph.store.querypool`; over an external
+    store, :mod:`graph.store.remotepool`), reading what ``snapshots`` names."""
+    from graph.store.querypool import QueryPool
     from graph.store.remote import RemoteStore
 
     if isinstance(store, RemoteStore):
         from graph.store.remotepool import RemoteQueryPool
 
-        return RemoteQueryPool(store, settings, size=settings.query_workers, time_limit=settings.query_time_limit,
-                               queue_wait=settings.query_queue_wait, per_client=settings.max_client_jobs)
-
-    snapshots = SnapshotManager(store, settings.snapshots_dir)
+        return RemoteQueryPool(store, settings, snapshots, size=settings.query_workers,
+                               time_limit=settings.query_time_limit, queue_wait=settings.query_queue_wait,
+                               per_client=settings.max_client_jobs)
     return QueryPool(snapshots, settings, size=settings.query_workers, time_limit=settings.query_time_limit,
-                     queue_wait=settings.query_queue_wait, per_client=settings.max_client_jobs)
+                     queue_wait=settings.query_queue_wait, per_client=settings.max_client_jobs,
+                     express=settings.query_express_workers, express_limit=settings.query_express_time_limit,
+                     lazy=lazy)

@@ -6,11 +6,8 @@ Why this shape:
   server's own ``--timeout-s`` was seen to leave a COUNT over a cross product burning a core. So every
   public query runs in a worker *process* of a :class:`graph.workers.pool.WorkerPool`; at the time limit that
   process is killed (SIGKILL) — the CPU really stops — and a fresh worker takes its place.
-* An on-disk store admits one read-write process, and opening it read-only while another process
-  writes is undefined behaviour. So workers never open the live store: they open **snapshots**, RocksDB
-  checkpoints taken by the owner with ``Store.backup`` (hard links: ~20 ms after the first). After each
-  write the owner takes a new snapshot; a worker moves to it at its next query. Snapshots are immutable,
-  so reading them from other processes is safe.
+* Workers never open the live store: they open the newest published **snapshot**
+  (:mod:`graph.store.snapshots`) and move to a newer one at their next query.
 * Everything a query's text can cost happens in the worker, under its time limit: the ``SERVICE``/``LOAD``
   text check (:mod:`graph.guard`), parsing, evaluation and rendering (:mod:`graph.formats`, cut at the
   result-size limit with the cut reported), so only bounded bytes cross the pipe.
@@ -21,10 +18,7 @@ Why this shape:
 
 from __future__ import annotations
 
-import shutil
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from rdflib.term import Identifier
 
@@ -72,51 +66,6 @@ class QueryForbidden(StoreError):
     """The query asks the server to reach another address (``SERVICE`` outside the allow-list, ``LOAD``)."""
 
 
-class SnapshotManager:
-    """Numbered snapshot directories of one live store; the newest is the one queries read.
-
-    Two names of the store's state: :meth:`current` changes with every write; :meth:`public_version` only with
-    writes that change what the public reads. Public caches and ETags are keyed on the second, so a pending
-    submission or an editor's sign-in (private graphs only) neither empties them nor tells the public, through
-    a changed ETag, that something private happened.
-    """
-
-    def __init__(self, store, directory: Path, keep: int = 4) -> None:
-        self.store = store
-        self.directory = Path(directory)
-        self.keep = keep
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._public_generation = 0
-        self._current: Path | None = None
-        shutil.rmtree(self.directory, ignore_errors=True)  # leftovers of a previous run are stale
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.refresh()
-
-    def refresh(self, *, public: bool = True) -> Path:
-        """Take a new snapshot (call after every write; ``public=False`` after one that changed private graphs
-        only) and drop the old ones beyond ``keep``."""
-        with self._lock:
-            self._generation += 1
-            if public:
-                self._public_generation = self._generation
-            path = self.directory / f"{self._generation:010d}"
-            self.store.snapshot(path)
-            self._current = path
-            snapshots = sorted(p for p in self.directory.iterdir() if p.is_dir())
-            for old in snapshots[: -self.keep]:
-                shutil.rmtree(old, ignore_errors=True)
-            return path
-
-    def current(self) -> str:
-        assert self._current is not None
-        return str(self._current)
-
-    def public_version(self) -> str:
-        """Names the state of the public graphs (see the class docstring)."""
-        return f"{self.directory}:{self._public_generation}"
-
-
 def query_handler(settings: Settings):
     """A query worker's handler (built once per worker process): ``(snapshot, job)`` → a reply tuple."""
     from graph.store.oxigraph import OxigraphStore
@@ -156,27 +105,51 @@ def query_handler(settings: Settings):
 
 class QueryPool:
     """Query workers over the newest snapshot; :meth:`run` answers or raises within ``time_limit`` seconds
-    of getting a worker (``queue_wait`` bounds the wait for one; one client holds at most ``per_client``)."""
+    of getting a worker (``queue_wait`` bounds the wait for one; one client holds at most ``per_client``).
 
-    def __init__(self, snapshots: SnapshotManager, settings: Settings, *, size: int, time_limit: float,
-                 queue_wait: float, per_client: int | None = None) -> None:
+    **The express lane.** Besides its ``size`` workers, the pool keeps ``express`` workers for short queries:
+    a query that finds every regular worker busy runs there at once, with the short ``express_limit``; one
+    that outgrows it is stopped (503, busy). So runaway queries can hold every regular worker, and a cheap
+    query from anyone still answers at once — the share of capacity kept for short queries. (A query cannot
+    be known short before it runs; one that is not is found out within ``express_limit``.)
+    """
+
+    def __init__(self, snapshots, settings: Settings, *, size: int, time_limit: float, queue_wait: float,
+                 per_client: int | None = None, express: int = 0, express_limit: float = 1.0,
+                 lazy: bool = False) -> None:
         self.snapshots = snapshots
         self.time_limit = time_limit
         self.queue_wait = queue_wait
+        self.express_limit = express_limit
         self.workers = WorkerPool("graph.store.querypool.query_handler", (settings,), size=size, time_limit=time_limit,
-                                  queue_wait=queue_wait, per_client=per_client, name="tscgraph-query")
+                                  queue_wait=queue_wait, per_client=per_client, name="tscgraph-query", lazy=lazy)
+        self.express = WorkerPool("graph.store.querypool.query_handler", (settings,), size=express,
+                                  time_limit=express_limit, queue_wait=0.0, per_client=per_client,
+                                  name="tscgraph-query-express", lazy=lazy) if express else None
 
     def worker_pids(self) -> list[int]:
-        return self.workers.worker_pids()
+        return self.workers.worker_pids() + (self.express.worker_pids() if self.express else [])
 
     @property
     def capacity(self) -> int:
-        """How many queries may run at once (the live workers)."""
-        return self.workers.capacity
+        """How many queries may run at once (the live workers, express lane included)."""
+        return len(self.worker_pids())
 
     def run(self, job: QueryJob, *, client: object = None) -> Rendered:
+        work = (self.snapshots.current(), job)
         try:
-            status, payload = self.workers.run((self.snapshots.current(), job), client=client)
+            if self.express is not None and not self.workers.has_idle():
+                try:
+                    status, payload = self.express.run(work, client=client)
+                except PoolBusy:  # the express lane is taken too: wait for a regular worker
+                    status, payload = self.workers.run(work, client=client)
+                except PoolTimeout:
+                    raise QueryPoolBusy(
+                        f"every query worker is running a long query, and this one needed more than the "
+                        f"{self.express_limit:g} s the express lane gives short queries meanwhile; try again shortly"
+                    ) from None
+            else:
+                status, payload = self.workers.run(work, client=client)
         except PoolTimeout:
             raise QueryTimeout(f"the query ran past the time limit of {self.time_limit:g} s and was stopped") from None
         except PoolBusy as exc:
@@ -195,5 +168,12 @@ class QueryPool:
             raise PrivateGraph(payload)
         raise StoreError(payload)
 
+    def start(self) -> None:
+        self.workers.start()
+        if self.express is not None:
+            self.express.start()
+
     def close(self) -> None:
         self.workers.close()
+        if self.express is not None:
+            self.express.close()

@@ -263,6 +263,10 @@ class RemoteStore(Store):
         if auth is not None:
             self.session.auth = requests.auth.HTTPDigestAuth(*auth) if profile.auth_scheme == "digest" else auth
         self._names: list[URIRef] | None = None
+        self._names_key: object = None
+        #: What names the data's state for a process that does not write (a reader): its graph names are read
+        #: again when it changes. None: the cache lasts until this store writes.
+        self.state: Callable[[], object] | None = None
 
     # ------------------------------------------------------------------ HTTP
 
@@ -343,8 +347,10 @@ class RemoteStore(Store):
 
     def graph_names(self) -> list[URIRef]:
         """The graphs holding triples, but the store's own (``own_graphs`` prefixes) and staging graphs;
-        cached until this store writes (writes from elsewhere show after the next one)."""
-        if self._names is None:
+        cached until this store writes, or (a reader's) until :attr:`state` names another state."""
+        key = self.state() if self.state is not None else None
+        if self._names is None or key != self._names_key:
+            self._names_key = key
             answer = self._post(self.query_url, {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
                                 SELECT_TYPES, self.query_timeout)
             names = [from_json_term(b["g"]) for b in answer.json()["results"]["bindings"] if "g" in b]

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+from pathlib import Path
 
 from graph.formats import ALL_FORMATS, Rendered, render
 from graph.guard import ForbiddenOperation, check_query
 from graph.settings import Settings
 from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout
 from graph.store.remote import RemoteStore, StoreTimeout
+from graph.store.snapshots import State, write_state
 from graph.store.view import PublicView
 from graph.workers.pool import Admission
 
@@ -30,32 +33,48 @@ STATE_SECONDS = 10.0
 
 
 class RemoteVersions:
-    """The data version of a remote store, as the snapshot manager gives it for the embedded store."""
+    """The data version of a remote store, as :class:`graph.store.snapshots.SnapshotPublisher` gives it for the
+    embedded store: the writer counts its writes and publishes the count in ``CURRENT`` (no snapshot: the
+    store itself is what every process reads), so the readers of this host follow it."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory=None) -> None:
         self._generation = 0
         self._public_generation = 0
         self._lock = threading.Lock()
+        self.directory = directory
+        self.run = uuid.uuid4().hex[:12]
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            write_state(Path(directory), self.state)
 
     def refresh(self, *, public: bool = True) -> str:
         with self._lock:
             self._generation += 1
             if public:
                 self._public_generation = self._generation
+            if self.directory is not None:
+                write_state(Path(self.directory), self.state)
         return self.current()
 
+    @property
+    def state(self) -> State:
+        return State(self._generation, self._public_generation, None, self.run)
+
     def current(self) -> str:
-        return f"remote:{self._generation}:{int(time.time() // STATE_SECONDS)}"
+        return f"remote:{self.run}:{self._generation}:{int(time.time() // STATE_SECONDS)}"
+
+    def version(self) -> str:
+        return self.current()
 
     def public_version(self) -> str:
-        return f"remote:{self._public_generation}:{int(time.time() // STATE_SECONDS)}"
+        return f"remote:{self.run}:{self._public_generation}:{int(time.time() // STATE_SECONDS)}"
 
 
 class RemoteQueryPool:
-    def __init__(self, store: RemoteStore, settings: Settings, *, size: int, time_limit: float, queue_wait: float,
-                 per_client: int | None = None) -> None:
+    def __init__(self, store: RemoteStore, settings: Settings, snapshots, *, size: int, time_limit: float,
+                 queue_wait: float, per_client: int | None = None) -> None:
         self.store, self.settings, self.time_limit, self.queue_wait = store, settings, time_limit, queue_wait
-        self.snapshots = RemoteVersions()
+        self.snapshots = snapshots
         self.capacity = size  # how many queries may run at once; the store does the work
         self._slots = threading.BoundedSemaphore(size)
         self.admission = Admission(per_client or size)
@@ -91,6 +110,9 @@ class RemoteQueryPool:
                                f"({exc})") from None
         finally:
             self._slots.release()
+
+    def start(self) -> None:
+        pass
 
     def close(self) -> None:
         pass

@@ -171,6 +171,10 @@ class WorkerPool:
         if not self._closed:
             self._add_worker()
 
+    def has_idle(self) -> bool:
+        """Whether a worker is free right now (a hint: another thread may take it first)."""
+        return not self._idle.empty()
+
     def worker_pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._workers if w.process.pid is not None]

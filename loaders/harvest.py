@@ -67,7 +67,7 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.validation import Validator, read_turtle_dir
 from graph.workers.pool import PoolError
-from graph.writes import WRITE_LOCK
+from graph.writelock import WRITE_LOCK
 from loaders import Loaded, Problem, net
 from loaders.feed import FeedError
 from loaders.net import FetchError, Policy
@@ -254,7 +254,7 @@ def load_source(source: Source, data: bytes, settings: Settings, ontology: Graph
     """Turn the fetched bytes into RDF with the loader of the source's kind."""
     if source.kind == "rdf":
         from graph.rdfio import RdfReadError, format_for
-        from loaders.rdf import is_schema_org, parse_loaded, remote_contexts
+        from loaders.reading import is_schema_org, parse_loaded, remote_contexts
 
         path = Path(re.sub(r"[?#].*$", "", source.url))
         if path.suffix == ".gz":  # a dump such as another node's /dumps/tscgraph.nq.gz

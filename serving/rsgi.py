@@ -1,16 +1,20 @@
-"""A WSGI application served over granian's RSGI interface, with the request body read before the app runs.
+"""A WSGI application served over granian's RSGI interface: whole requests only, and HTTP done in front of it.
 
 Why: the server must withstand slow clients on its own. A WSGI server that hands a connection to a thread
 before the request is whole lets each slow client hold a thread: four to six connections sending their
-bodies a byte at a time stopped the gunicorn server that came before (one process, four threads). Here
-granian (Rust, tokio) reads headers and bodies asynchronously — a slow client costs a socket and a little
-memory, never a thread — and the WSGI app is called in a thread of a bounded pool only once its request has
-fully arrived:
+bodies a byte at a time stopped the gunicorn server that came before. Here granian (Rust, tokio) reads
+headers and bodies asynchronously — a slow client costs a socket and a little memory, never a thread — and
+the WSGI app is called in a thread of a bounded pool only once its request has fully arrived:
 
 * the body is read as it comes, and refused with **413** once it passes ``max_body`` bytes (a declared
   ``Content-Length`` over the cap is refused before any byte is read);
 * the whole body must arrive within ``body_timeout`` seconds, else **408**;
-* headers must arrive within granian's own header timeout (``http1_header_read_timeout``).
+* headers must arrive within granian's own header timeout.
+
+In a reader, a :class:`Front` acts before any thread is taken: a write is handed to the writer
+(:mod:`serving.forward`), and an anonymous read is answered from the per-state cache when it can be
+(:mod:`serving.httpcache`); every whole answer gets its validator, its 304 and its compression there. In the
+writer, the client address a reader passes on (``X-Tscgraph-Client``) is believed only from a reader.
 
 The bridge follows PEP 3333 for what the app sees (``PATH_INFO`` as latin-1 of the UTF-8 path, headers as
 ``HTTP_*``, repeated headers joined) and streams the app's answer: a list is sent whole, an iterator
@@ -20,34 +24,60 @@ chunk by chunk (each chunk pulled in the pool, so a long download holds no threa
 from __future__ import annotations
 
 import asyncio
+import hmac
 import io
+import json
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from serving import httpcache
+from serving.forward import CLIENT_HEADER, KEY_HEADER, STATE_HEADER, Forwarder, WriterUnavailable
+
 log = logging.getLogger("tscgraph.server")
+requests_log = logging.getLogger("tscgraph.requests")
 
 _DONE = object()
+#: An internal header by which the app tells the bridge which route answered (for the cache's metrics and
+#: log lines); it never leaves the server.
+ROUTE_HEADER = "X-Tscgraph-Route"
 
 
 def _status_code(status: str) -> int:
     return int(status.split(" ", 1)[0])
 
 
-def _plain(status: int, text: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    return status, [("content-type", "text/plain; charset=utf-8")], (text + "\n").encode("utf-8")
+def _plain(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    return status, [("content-type", "text/plain; charset=utf-8"), *(extra or [])], (text + "\n").encode("utf-8")
+
+
+@dataclass
+class Front:
+    """What a reader does before its app: hand writes over, answer from the cache."""
+
+    forwards: Callable[[str, str, str, bytes], bool]
+    forwarder: Forwarder
+    cache: httpcache.ResponseCache
+    public_state: Callable[[], object]
+    saw_state: Callable[[int, int, str], None] | None = None
+    on_hit: Callable[[str, Any, int, float], None] | None = None  #: (route, scope, status, seconds) of a cache hit
 
 
 class WSGIOverRSGI:
     """An RSGI application (granian ``--interface rsgi``) that runs ``wsgi_app`` (see the module docstring)."""
 
     def __init__(self, wsgi_app: Callable, *, threads: int, max_body: int, body_timeout: float,
-                 server_name: str = "localhost", server_port: int = 80) -> None:
+                 server_name: str = "localhost", server_port: int = 80, front: Front | None = None,
+                 reader_key: str | None = None) -> None:
         self.app = wsgi_app
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.server_name, self.server_port = server_name, str(server_port)
+        self.front = front
+        self.reader_key = reader_key  # set in the writer: who may name the client's address
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tscgraph-wsgi")
 
     # ------------------------------------------------------------------ RSGI entry
@@ -55,10 +85,27 @@ class WSGIOverRSGI:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":  # websockets: not served
             return
+        started = time.perf_counter()
         body = await self._read_body(scope, proto)
         if isinstance(body, tuple):
             proto.response_bytes(*body)
             return
+        request_headers = {name.lower(): value for name, value in scope.headers.items()}
+        front = self.front
+        if front is not None and front.forwards(scope.method, scope.path, request_headers.get("content-type", ""), body):
+            await self._forward(scope, proto, body)
+            return
+        key = httpcache.request_key(scope.method, scope.path, scope.query_string, request_headers) \
+            if front is not None else None
+        state = front.public_state() if key is not None else None
+        if key is not None:
+            entry = front.cache.get(state, key)
+            if entry is not None:
+                status, headers, out = httpcache.finish(entry.status, entry.headers, entry.body, request_headers, entry)
+                proto.response_bytes(status, headers, b"" if scope.method == "HEAD" else out)
+                if front.on_hit is not None:
+                    front.on_hit(entry.route, scope, status, time.perf_counter() - started)
+                return
         loop = asyncio.get_running_loop()
         environ = self._environ(scope, body)
         try:
@@ -67,10 +114,34 @@ class WSGIOverRSGI:
             log.exception("the application failed on %s %s", scope.method, scope.path)
             proto.response_bytes(*_plain(500, "internal server error"))
             return
-        if rest is None:
-            proto.response_bytes(status, headers, first)
+        route = httpcache.header(headers, ROUTE_HEADER) or ""
+        headers = [(n, v) for n, v in headers if n != ROUTE_HEADER]
+        if rest is not None:
+            await self._stream(loop, proto, status, headers, first, rest)
             return
-        await self._stream(loop, proto, status, headers, first, rest)
+        entry = None
+        if key is not None and scope.method == "GET" and httpcache.cacheable(status, headers):  # a HEAD has no body
+            entry = front.cache.put(state, key, status, headers, first, route)
+        if scope.method == "GET" or entry is not None:
+            status, headers, first = httpcache.finish(status, headers, first, request_headers, entry)
+        proto.response_bytes(status, headers, b"" if scope.method == "HEAD" else first)
+
+    async def _forward(self, scope: Any, proto: Any, body: bytes) -> None:
+        """Hand a write to the writer and relay its answer (503 with ``Retry-After`` when it is away)."""
+        client = scope.client.rsplit(":", 1)[0].strip("[]")
+        try:
+            answer = await self.front.forwarder.send(scope.method, scope.path, scope.query_string,  # type: ignore[union-attr]
+                                                     list(scope.headers.items()), body, client)
+        except WriterUnavailable as exc:
+            proto.response_bytes(*_plain(503, f"busy: writes are not taken right now ({exc}); nothing was written; "
+                                              "try again shortly", [("Retry-After", "2")]))
+            return
+        state = httpcache.header(answer.headers, STATE_HEADER)
+        if state and self.front.saw_state is not None:  # type: ignore[union-attr]
+            generation, public, run = (state.split(" ") + ["", ""])[:3]
+            self.front.saw_state(int(generation), int(public or generation), run)  # type: ignore[union-attr]
+        headers = [(n, v) for n, v in answer.headers if n.lower() != STATE_HEADER]
+        proto.response_bytes(answer.status, headers, answer.body)
 
     async def _read_body(self, scope: Any, proto: Any) -> bytes | tuple:
         declared = scope.headers.get("content-length")
@@ -131,6 +202,11 @@ class WSGIOverRSGI:
                 environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
             else:
                 environ[key] = value
+        forwarded_for = environ.pop("HTTP_" + CLIENT_HEADER.upper().replace("-", "_"), None)
+        shown_key = environ.pop("HTTP_" + KEY_HEADER.upper().replace("-", "_"), "")
+        if forwarded_for and self.reader_key is not None and (
+                scope.client == "" or hmac.compare_digest(shown_key.encode(), self.reader_key.encode())):
+            environ["REMOTE_ADDR"] = forwarded_for  # a reader's: over the writer's own socket, or with the key
         return environ
 
     # ------------------------------------------------------------------ running the app (in the pool)
@@ -153,15 +229,17 @@ class WSGIOverRSGI:
             finally:
                 _close(result)
         iterator = iter(result)
+        head: list[bytes] = []
         try:
-            first = next(iterator)
+            for _ in range(2):  # an answer of one chunk (most: Flask's) is whole; a second chunk means a stream
+                head.append(next(iterator))
         except StopIteration:
             _close(result)
-            return _status_code(started["status"]), list(started["headers"]), b"".join(written), None
+            return _status_code(started["status"]), list(started["headers"]), b"".join([*written, *head]), None
         except BaseException:
             _close(result)
             raise
-        return _status_code(started["status"]), list(started["headers"]), b"".join([*written, first]), \
+        return _status_code(started["status"]), list(started["headers"]), b"".join([*written, *head]), \
             _Closing(iterator, result)
 
     async def _stream(self, loop, proto, status: int, headers: list, first: bytes, rest: "_Closing") -> None:
@@ -198,3 +276,10 @@ def _close(result: object) -> None:
     close = getattr(result, "close", None)
     if close is not None:
         close()
+
+
+def log_hit(route: str, scope: Any, status: int, seconds: float) -> None:
+    """The request log line of an answer the cache gave (the app logs the others)."""
+    requests_log.info(json.dumps({"method": scope.method, "path": scope.path, "route": route, "status": status,
+                                  "ms": round(seconds * 1000, 2), "client": scope.client.rsplit(":", 1)[0],
+                                  "cache": "hit"}))
