@@ -23,6 +23,7 @@ dependencies never touch ours; :func:`ensure_peers` creates it and installs them
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -61,6 +62,19 @@ def run_command(cmd: list[str], *, timeout: float = 900, env: dict | None = None
     return proc
 
 
+@contextlib.contextmanager
+def exclusive(name: str) -> Iterator[None]:
+    """One process at a time across this machine (an flock on ``{tmp}/tscgraph-{name}.lock``): installers run
+    from several pytest-xdist workers at once would otherwise race on one folder, or on apt's own lock. Every
+    installer checks again, inside, whether another did the work meanwhile."""
+    with open(Path(tempfile.gettempdir()) / f"tscgraph-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def ensure_wrk() -> str | None:
     """Path of ``wrk``, installed from Debian if missing (needs root and apt-get); None if impossible."""
     found = shutil.which("wrk")
@@ -70,8 +84,11 @@ def ensure_wrk() -> str | None:
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
-        run_command(["apt-get", "update", "-qq"], env=env)
-        run_command(["apt-get", "install", "-y", "-qq", "wrk"], env=env)
+        with exclusive("apt"):
+            if shutil.which("wrk"):
+                return shutil.which("wrk")
+            run_command(["apt-get", "update", "-qq"], env=env)
+            run_command(["apt-get", "install", "-y", "-qq", "wrk"], env=env)
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"bench: cannot install wrk ({exc}); using the Python load generator", file=sys.stderr)
         return None
@@ -90,12 +107,18 @@ def ensure_peers() -> Path:
     """
     stamp = PEERS_VENV / ".installed-lock"
     wanted = hashlib.sha256(PEERS_LOCK.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted and peer_bin("python").exists():
+
+    def ready() -> bool:
+        return stamp.exists() and stamp.read_text() == wanted and peer_bin("python").exists()
+
+    if ready():
         return PEERS_VENV
-    run_command([shutil.which("python3") or sys.executable, "-m", "venv", "--clear", PEERS_VENV])
-    run_command([peer_bin("python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                 "--require-hashes", "-r", PEERS_LOCK])
-    stamp.write_text(wanted)
+    with exclusive("peers"):
+        if not ready():  # another worker may have made it while this one waited
+            run_command([shutil.which("python3") or sys.executable, "-m", "venv", "--clear", PEERS_VENV])
+            run_command([peer_bin("python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                         "--require-hashes", "-r", PEERS_LOCK])
+            stamp.write_text(wanted)
     return PEERS_VENV
 
 
@@ -472,18 +495,20 @@ def ensure_virtuoso() -> Path:
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         raise RuntimeError(f"Virtuoso is missing: install the Debian package {VIRTUOSO_PACKAGE} (needs root)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "DEBCONF_NONINTERACTIVE_SEEN": "true"}
-    subprocess.run(["debconf-set-selections"], input=VIRTUOSO_DEBCONF, text=True, check=True, timeout=60)
-    own_policy = not POLICY_RC_D.exists()
-    if own_policy:
-        POLICY_RC_D.write_text("#!/bin/sh\n# tscgraph: installing Virtuoso, start no service\nexit 101\n")
-        POLICY_RC_D.chmod(0o755)
-    try:
-        run_command(["apt-get", "update", "-qq"], env=env)
-        run_command(["apt-get", "install", "-y", "-qq", "--no-install-recommends", VIRTUOSO_PACKAGE], env=env)
-    finally:
-        if own_policy:
-            POLICY_RC_D.unlink(missing_ok=True)
-    _disable_virtuoso_service(env)
+    with exclusive("apt"):
+        if not (shutil.which("virtuoso-t") and shutil.which("isql-vt")):
+            subprocess.run(["debconf-set-selections"], input=VIRTUOSO_DEBCONF, text=True, check=True, timeout=60)
+            own_policy = not POLICY_RC_D.exists()
+            if own_policy:
+                POLICY_RC_D.write_text("#!/bin/sh\n# tscgraph: installing Virtuoso, start no service\nexit 101\n")
+                POLICY_RC_D.chmod(0o755)
+            try:
+                run_command(["apt-get", "update", "-qq"], env=env)
+                run_command(["apt-get", "install", "-y", "-qq", "--no-install-recommends", VIRTUOSO_PACKAGE], env=env)
+            finally:
+                if own_policy:
+                    POLICY_RC_D.unlink(missing_ok=True)
+            _disable_virtuoso_service(env)
     found = shutil.which("virtuoso-t")
     if not found or not shutil.which("isql-vt"):
         raise RuntimeError(f"{VIRTUOSO_PACKAGE} installed but virtuoso-t/isql-vt not on PATH")

@@ -29,6 +29,7 @@ import requests
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from bench.peers import exclusive
 from tests.system_packages import install_debian_packages
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -135,13 +136,14 @@ def _npm_ci() -> str | None:
     """``npm ci`` in tests/clients when its node_modules is not the lock's (a stamp of the lock's digest says so)."""
     stamp = CLIENTS / "node_modules" / ".tscgraph-lock"
     wanted = hashlib.sha256((CLIENTS / "package-lock.json").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
-        return None
-    proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CLIENTS,
-                          capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        return f"npm ci failed in tests/clients: {proc.stderr.strip()[-500:]}"
-    stamp.write_text(wanted)
+    with exclusive("npm-clients"):  # npm ci from two workers at once would tear node_modules apart
+        if stamp.exists() and stamp.read_text() == wanted:
+            return None
+        proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CLIENTS,
+                              capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            return f"npm ci failed in tests/clients: {proc.stderr.strip()[-500:]}"
+        stamp.write_text(wanted)
     return None
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
-import tempfile
 
 import pytest
+
+from bench.peers import exclusive
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_PACKAGES = {CHROMIUM: "chromium"}
@@ -25,8 +25,7 @@ def install_debian_packages(paths_to_packages: dict[str, str]) -> str | None:
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         return f"needs the Debian packages {', '.join(missing())}: install them (apt-get install {' '.join(missing())})"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    with open(os.path.join(tempfile.gettempdir(), "tscgraph-apt.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be installing the same packages
+    with exclusive("apt"):  # another worker may be installing the same packages
         if not missing():
             return None
         for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing()]):
