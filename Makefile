@@ -18,7 +18,7 @@ UV_COMPILE  = $(UV) pip compile --quiet --universal --python-version 3.11 --gene
               --custom-compile-command "make lock" $(UPGRADE)
 BUILD_REQUIRES := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'
 
-.PHONY: install setup serve test fuzz bench bench-full load lock upgrade clean assets coordinates
+.PHONY: install setup serve test fuzz bench bench-full bench-scale bench-serving bench-writes load lock upgrade clean assets coordinates
 
 # The virtual environment is made anew whenever the lock changes, so it holds exactly what the lock says.
 $(STAMP): pyproject.toml $(LOCK)
@@ -43,6 +43,9 @@ TEST_WORKERS ?= 3
 test: install      ## set everything up and run the test suite (TEST_WORKERS parallel workers)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
+conformance: install  ## run the W3C SPARQL 1.0 and 1.1 test suites (../shared/w3c-sparql) and rewrite README's conformance table and docs/conformance.md (~2 min)
+	$(BIN)/python -m tests.w3c.conformance
+
 FUZZ_SECONDS ?= 60
 fuzz: install      ## fuzz every parser and entry point: the Hypothesis properties with many examples from random seeds, then the atheris harnesses (FUZZ_SECONDS each; skipped where atheris has no wheel) (~15 min)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_parsers.py tests/test_fuzz_http.py tests/test_bad_input_regressions.py
@@ -58,7 +61,16 @@ bench: install     ## quick benchmarks (10k and 100k triples, peers and store ba
 bench-full: install  ## full benchmarks (adds 1M triples) -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --full
 
-load: install      ## load test: mixed reads at 8, 32 and 64 clients, 60 s each, while a harvest and submissions write; zero 5xx, zero lost writes (~5 min) -> docs/load.md
+bench-scale: install  ## the network's size (issue #18): 1M and 10M generated triples loaded unvalidated and validated, every canned query, the first /projects after a write and a full export (~1 h on two cores) -> docs/benchmarks.md (its "At network scale" section)
+	$(BIN)/python -m bench.scale
+
+bench-serving: install  ## the serving benchmarks of issue #17: the real server against raw Oxigraph (repeated and evaluated), pages, the first request after a write, the express lane, 1 vs 2 web processes (~15 min) -> docs/benchmarks.md (its Serving section)
+	$(BIN)/python -m bench.serving
+
+bench-writes: install  ## one-record writes (issue #18): SPARQL Update and Graph Store POST, idle and under 32 readers, at the bundled size, 100k and 1M triples (~12 min) -> docs/benchmarks.md (its Writes section)
+	$(BIN)/python -m bench.writes
+
+load: install      ## load test: an update's latency idle and under 32 readers, reads alone, then mixed reads at 8, 32 and 64 clients, 60 s each, while a harvest, submissions and updates write; zero 5xx, zero lost writes (~7 min) -> docs/load.md
 	$(BIN)/python -m bench.load --clients 8 32 64 --duration 60
 
 $(UV):

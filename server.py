@@ -74,7 +74,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, role: str 
         snapshots = open_snapshots(store, settings)
     # the writer answers writes: its query workers start only if a read ever reaches it
     pool = open_query_pool(store, settings, snapshots, lazy=role == "writer")
-    validation = ValidationPool(settings)
+    validation = ValidationPool(settings, nice=0 if role == "writer" else 10)
 
     def shutdown() -> None:
         validation.close()

@@ -101,7 +101,7 @@ def _lua_string(text: str) -> str:
     return json.dumps(text)  # a JSON string literal is a valid Lua string literal for our text (\n, \", \\, \uXXXX aside)
 
 
-def _wrk_script(method: str, body: str | None, headers: dict, limit: int) -> str:
+def wrk_script(method: str, body: str | None, headers: dict, limit: int) -> str:
     if body is not None and not body.isascii():
         raise ValueError("wrk bodies must be ASCII here (percent-encode the rest)")
     return WRK_SCRIPT % {
@@ -142,7 +142,7 @@ def run_wrk(wrk: str, script_for: Callable[[int], str], max_requests: int, url: 
 
 def _measure_wrk(wrk: str, url: str, method: str, body: str | None, headers: dict, concurrency: int,
                  duration_s: float, max_requests: int) -> dict:
-    raw, _cmd = run_wrk(wrk, lambda limit: _wrk_script(method, body, headers, limit), max_requests, url,
+    raw, _cmd = run_wrk(wrk, lambda limit: wrk_script(method, body, headers, limit), max_requests, url,
                         concurrency, duration_s, max(10, math.ceil(duration_s)), "BENCH_JSON")
     elapsed = raw["elapsed_s"] if raw["elapsed_s"] > 0 else raw["duration_us"] / 1e6
     return {

@@ -49,6 +49,63 @@ def describe_machine() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M %Z"), "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
+#: Issue #17's goals for the load test: reads while the writers write keep this share of the reads without them
+#: (at each client count); the p99 of the reads at 64 clients; an update's p99 under 32 readers against its
+#: latency idle (its median with nothing else running).
+GOALS = {"reads_kept": 0.8, "p99_ms_at_64": 1000.0, "update_p99_vs_idle": 2.0}
+
+
+def goal_rows(results: dict) -> list[dict]:
+    """Each goal of issue #17 the run measured: its key, what it asks, what was measured, met or not."""
+    rows = []
+    alone = {b["clients"]: b for b in results.get("baseline", [])}
+    for p in results["phases"]:
+        b = alone.get(p["clients"])
+        if b and b["req_per_s"]:
+            kept = p["reads"]["req_per_s"] / b["req_per_s"]
+            rows.append({"key": f"reads_kept_{p['clients']}",
+                         "goal": f"reads while writing ≥ {GOALS['reads_kept']:.0%} of reads without writers, "
+                                 f"{p['clients']} clients",
+                         "measured": f"{kept:.0%} ({p['reads']['req_per_s']:,.1f} vs {b['req_per_s']:,.1f} req/s)",
+                         "ok": kept >= GOALS["reads_kept"]})
+    for p in results["phases"]:
+        if p["clients"] == 64:
+            rows.append({"key": "p99_at_64",
+                         "goal": f"p99 of the reads ≤ {GOALS['p99_ms_at_64']:,.0f} ms at 64 clients (writers writing)",
+                         "measured": f"{p['reads']['p99_ms']:,.1f} ms", "ok": p["reads"]["p99_ms"] <= GOALS["p99_ms_at_64"]})
+    reads = [p["reads"] for p in results["phases"]] + results.get("baseline", [])
+    writes = [w for p in results["phases"] for w in p["writes"].values()]
+    fives = sum(r["status_5xx"] for r in reads) + sum(w["status_5xx"] for w in writes)
+    rows.append({"key": "no_5xx", "goal": "no 5xx", "measured": f"{fives} 5xx", "ok": fives == 0})
+    lost = [x for p in results["phases"] for x in p["verified"]["lost_submissions"] + p["verified"]["lost_inserts"]]
+    after = results.get("after_restart", {})
+    lost_after = len(after.get("lost_submissions", [])) + len(after.get("lost_inserts", []))
+    rows.append({"key": "no_lost_write", "goal": "no lost write", "measured": f"{len(lost)} lost after the phases, {lost_after} after the restart",
+                 "ok": not lost and not lost_after})
+    idle, under = results.get("idle_updates"), results.get("updates_under_reads")
+    if idle and under and idle["updates"]["writes"] and under["updates"]["writes"]:
+        base, loaded = idle["updates"]["p50_ms"], under["updates"]["p99_ms"]
+        rows.append({"key": "update_p99", "goal": f"an update's p99 under {under['clients']} readers ≤ {GOALS['update_p99_vs_idle']:g}× its "
+                             "idle latency (median)",
+                     "measured": f"p99 {loaded:,.1f} ms vs idle median {base:,.1f} ms: {loaded / base:.1f}× (idle p99 "
+                                 f"{idle['updates']['p99_ms']:,.1f} ms: {loaded / idle['updates']['p99_ms']:.1f}×)",
+                     "ok": loaded <= GOALS["update_p99_vs_idle"] * base})
+    return rows
+
+
+ROLE_ORDER = ("reader", "query worker", "writer worker", "validation worker", "writer", "supervisor")
+
+
+def _cpu_row(label: str, cpu: dict | None, hit_share: float | None) -> str:
+    if not cpu:
+        return ""
+    roles = cpu["roles"]
+    cells = [f"{roles[r]['core_pct']:.0f}" if r in roles else "—" for r in ROLE_ORDER]
+    share = f"{hit_share:.0%}" if hit_share is not None else "—"
+    return (f"| {label} | " + " | ".join(cells) + f" | {cpu['server_core_pct']:.0f} | {cpu['load_generator_core_pct']:.0f} | "
+            f"{cpu['bench_process_core_pct']:.0f} | {share} |")
+
+
 def format_phase(p: dict) -> str:
     r, v, w = p["reads"], p["verified"], p["writes"]
     return (f"c={p['clients']:<3} {r['req_per_s']:>8.1f} req/s  p50 {r['p50_ms']:>7.1f} ms  p99 {r['p99_ms']:>8.1f} ms  "
@@ -89,6 +146,9 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
         ("**Passed**: no 5xx and no other non-2xx answer to any read or write, no socket error, no lost write; the "
          "server healthy after every phase, and every write found again in the store after the server stopped."
          if not found else "**FAILED**:\n\n" + "\n".join(f"- {x}" for x in found)), "",
+        "## Goals (issue #17)", "",
+        "| goal | measured | verdict |", "|---|---|---|",
+        *[f"| {g['goal']} | {g['measured']} | {'met' if g['ok'] else '**missed**'} |" for g in goal_rows(results)], "",
         "## Reads while writing", "",
         f"Each phase: `wrk` with that many connections for {results['duration_s']:g} s (closed loop: a connection "
         "sends its next request when the answer comes), each request drawn at random from [the mix](#the-mix) by "
@@ -98,6 +158,38 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
     if results.get("baseline"):
         lines += ["The same reads with no writer, just before (a third of the duration at each count), for comparison:",
                   "", *READS_HEAD, *[_reads_row(b["clients"], b) for b in results["baseline"]], ""]
+    cpu_rows = [_cpu_row(f"{b['clients']} clients, reads only", b.get("cpu"), b.get("cache_hit_share"))
+                for b in results.get("baseline", [])]
+    cpu_rows += [_cpu_row(f"{p['clients']} clients, writers writing", p.get("cpu"), p["reads"].get("cache_hit_share"))
+                 for p in phases]
+    under = results.get("updates_under_reads")
+    if under:
+        cpu_rows.append(_cpu_row(f"{under['clients']} clients, updates only", under.get("cpu"), None))
+    if any(cpu_rows):
+        lines += ["## Where the CPU went", "",
+                  "CPU of each role of the server's process tree (sampled from `/proc` twice a second, "
+                  "`bench/procs.py`), in % of one core over the phase (200 = both cores of this machine); the load "
+                  "generator is `wrk`, the bench process the writer threads and the partner node; *answered by the cache* "
+                  "is the share of the reads our readers' per-state caches answered (`tscgraph_cache_hit_total`).", "",
+                  "| phase | " + " | ".join(ROLE_ORDER) + " | server | load generator | bench process | answered by the cache |",
+                  "|---|" + "---:|" * (len(ROLE_ORDER) + 4),
+                  *[r for r in cpu_rows if r], ""]
+    idle = results.get("idle_updates")
+    if idle and under:
+        head = ("| when | updates | p50 ms | p90 ms | p99 ms | max ms | statuses |", "|---|---:|---:|---:|---:|---:|---|")
+
+        def _u(label: str, u: dict) -> str:
+            return (f"| {label} | {u['writes']} | {_ms(u['p50_ms'])} | {_ms(u['p90_ms'])} | {_ms(u['p99_ms'])} | "
+                    f"{_ms(u['max_ms'])} | " + ", ".join(f"{k}: {v}" for k, v in u["statuses"].items()) + " |")
+        lines += ["## An update's latency, idle and under readers", "",
+                  "SPARQL Update (`POST /update`, `INSERT DATA` of one actor, with the bearer token), timed by the "
+                  "client: first one after the other with nothing else running; then every 0.1 s while "
+                  f"{under['clients']} `wrk` connections read the mix for {under['duration_s']:g} s and no other writer "
+                  f"writes (the reads meanwhile: {under['reads']['req_per_s']:,.1f} req/s, p99 "
+                  f"{_ms(under['reads']['p99_ms'])} ms). Under the writers of the phases below, an update also waits "
+                  "for the harvests and submissions before it (one write at a time): those figures are in the writes "
+                  "table.", "", *head, _u("idle", idle["updates"]), _u(f"under {under['clients']} readers", under["updates"]),
+                  *[_u(f"{p['clients']} clients, writers writing", p["writes"]["updates"]) for p in phases], ""]
     lines += ["## Writes, and what was found again", "",
               f"Four writer threads per phase, each writing then pausing {results['write_pause_s']:g} s, again and again "
               "from the start to the end of the phase (a write under way at the end finishes): one harvester "
@@ -146,8 +238,8 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
               + "; ".join(f"c={p['clients']}: {p['loadavg_before'][0]} → {p['loadavg_after'][0]}" for p in phases) + ".",
               "- The load generator (wrk, 2 threads) and the writers run on the same machine as the server, over "
               "loopback: they take CPU from it.",
-              f"- Server: `tscgraph serve`, {s['server']}; query_workers {s['query_workers']} "
-              f"(processes), query_queue_wait {s['query_queue_wait_s']:g} s, query_time_limit "
+              f"- Server: `tscgraph serve` (default process model): {s['server']}; query_workers {s['query_workers']} "
+              f"(processes, per reader), query_queue_wait {s['query_queue_wait_s']:g} s, query_time_limit "
               f"{s['query_time_limit_s']:g} s; {s['store']}; {s['data']}, {s['triples']:,} triples at the start. "
               "The phases run one after the other on the same server, so the store grows with the writes.",
               f"- rate_limit raised to {s['rate_limit']:,} POSTs per window: every request comes from 127.0.0.1, and "
@@ -163,6 +255,15 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
                                         encoding="utf-8")
 
 
+WRITER_ROLES = ("writer", "writer worker", "validation worker")
+
+
+def _roles_pct(cpu: dict | None, *roles: str) -> float:
+    if not cpu:
+        return 0.0
+    return sum(cpu["roles"][r]["core_pct"] for r in roles if r in cpu["roles"])
+
+
 def reading(results: dict) -> list[str]:
     """A few sentences computed from the figures (the page is regenerated: no number is written by hand)."""
     phases, cores = results["phases"], results["machine"]["cores"]
@@ -170,17 +271,23 @@ def reading(results: dict) -> list[str]:
         return []
     first, last = phases[0], phases[-1]
     r0, r1 = first["reads"], last["reads"]
-    threads = results["server"]["server_threads"]
+    readers = results["server"].get("web_processes", 1)
     out = []
     if len(phases) > 1 and r0["req_per_s"]:
         ratio = r1["req_per_s"] / r0["req_per_s"]
         trend = "stays flat" if 0.8 <= ratio <= 1.25 else ("grows" if ratio > 1 else "falls")
+        cpu = last.get("cpu")
+        where = ""
+        if cpu:
+            where = (f" At {last['clients']} clients the {readers} readers used {_roles_pct(cpu, 'reader'):.0f}% of a core, "
+                     f"their query workers {_roles_pct(cpu, 'query worker'):.0f}%, the writer and its validation workers "
+                     f"{_roles_pct(cpu, *WRITER_ROLES):.0f}%, `wrk` "
+                     f"{cpu['load_generator_core_pct']:.0f}% and the writer threads of this test "
+                     f"{cpu['bench_process_core_pct']:.0f}%, out of the {100 * cores}% of this machine's {cores} cores "
+                     "(other people's work took the rest: see the load averages below).")
         out.append(
             f"- **Throughput {trend} with concurrency**: {r0['req_per_s']:,.0f} req/s at {first['clients']} clients, "
-            f"{r1['req_per_s']:,.0f} at {last['clients']} ({ratio:.2f}×). One web process with {threads} threads "
-            f"renders every page, relays every query to the query workers and validates every write; Python runs one "
-            f"of them at a time, and the load generator and the writers share the machine's {cores} cores with it. "
-            "Past saturation more clients only queue.")
+            f"{r1['req_per_s']:,.0f} at {last['clients']} ({ratio:.2f}×).{where} Past saturation more clients only queue.")
         out.append(
             f"- **Latency grows with the queue**: p50 {r0['p50_ms']:,.1f} → {r1['p50_ms']:,.1f} ms and p99 "
             f"{r0['p99_ms']:,.1f} → {r1['p99_ms']:,.1f} ms from {first['clients']} to {last['clients']} clients. In a "
@@ -191,23 +298,43 @@ def reading(results: dict) -> list[str]:
     alone = {b["clients"]: b for b in results.get("baseline", [])}
     pairs = [(p, alone[p["clients"]]) for p in phases if p["clients"] in alone and alone[p["clients"]]["req_per_s"]]
     if pairs:
+        hits = [(p["reads"].get("cache_hit_share"), b.get("cache_hit_share")) for p, b in pairs]
+        why = ""
+        if all(h is not None and a is not None for h, a in hits):
+            writer_side = ", ".join(f"{_roles_pct(p.get('cpu'), *WRITER_ROLES):.0f}%" for p, _b in pairs)
+            why = (" The readers' caches answered "
+                   + ", ".join(f"{a:.0%}" for _h, a in hits) + " of the reads with no writer and "
+                   + ", ".join(f"{h:.0%}" for h, _a in hits)
+                   + " while writing: each write changes the public state, so every reader's cache and every per-state "
+                     "cache of the app start again and the next pages and queries are computed afresh — by each of the "
+                     f"{readers} readers —, while the writer's side (writer, validation workers) takes CPU of the same "
+                     f"cores ({writer_side} of a core).")
         out.append(
             "- **What the writes cost the reads**: "
             + "; ".join(f"at {p['clients']} clients {b['req_per_s']:,.0f} req/s with no writer, "
                         f"{p['reads']['req_per_s']:,.0f} while writing ({p['reads']['req_per_s'] / b['req_per_s']:.0%})"
-                        for p, b in pairs)
-            + ". The writes are few, but each is expensive where the reads are served: its SHACL validation "
-              "(pyshacl, pure Python) runs in the web process and holds the interpreter while it runs, and each write "
-              "renews the query snapshots and starts fresh per-state page caches, so the next pages are rendered "
-              "again.")
+                        for p, b in pairs) + "." + why)
     slow = max(phases, key=lambda p: p["reads"]["p99_ms"])
+    quiet = alone.get(slow["clients"])
     out.append(
         f"- **The tail** (p99 {slow['reads']['p99_ms']:,.0f} ms at {slow['clients']} clients, max "
-        f"{slow['reads']['max_ms']:,.0f} ms) is the requests that arrive while a write's validation or a page "
-        "rendered afresh (the home page's charts, the GBF coverage) holds the interpreter.")
+        f"{slow['reads']['max_ms']:,.0f} ms"
+        + (f"; {quiet['p99_ms']:,.0f} ms with no writer" if quiet else "")
+        + ") is the requests that find the caches emptied by a write and wait behind the pages being rendered afresh "
+          "(the home page's charts, the GBF coverage, the listings).")
     writes = sum(_writes_done(p) for p in phases)
+    lost = sum(len(p["verified"]["lost_submissions"]) + len(p["verified"]["lost_inserts"]) for p in phases)
+    fives = sum(w["status_5xx"] for p in phases for w in p["writes"].values())
+    idle = results.get("idle_updates")
+    latency = ""
+    if idle and idle["updates"]["writes"]:
+        latency = (f" A SPARQL Update took {idle['updates']['p50_ms']:,.0f} ms (median) with nothing else running and "
+                   + ", ".join(f"{p['writes']['updates']['p50_ms']:,.0f} ms at {p['clients']} clients"
+                               for p in phases if p["writes"]["updates"].get("writes"))
+                   + " among the writers: writes reach the writer without waiting for a reader's thread, but one write "
+                     "runs at a time (an update waits for the harvest or submission before it) and the writer shares "
+                     "the cores with the readers.")
     out.append(
-        f"- **Writes kept going under every load**: {writes} acknowledged writes in all, none lost, none answered "
-        "with an error. Their latency is mostly the wait for a free server thread among the readers' requests "
-        "(writers have no priority).")
+        f"- **Writes kept going under every load**: {writes} acknowledged writes in all, {lost} lost, {fives} answered "
+        "with a 5xx." + latency)
     return out

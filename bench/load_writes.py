@@ -151,7 +151,9 @@ class Writer:
         ordered = sorted(self.latencies_ms)
         return {"accepted": len(self.accepted), "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
                 "status_5xx": sum(n for s, n in self.statuses.items() if s >= 500),
-                "p50_ms": round(percentile(ordered, 50), 1), "max_ms": round(ordered[-1], 1) if ordered else 0.0,
+                "p50_ms": round(percentile(ordered, 50), 1), "p90_ms": round(percentile(ordered, 90), 1),
+                "p99_ms": round(percentile(ordered, 99), 1), "max_ms": round(ordered[-1], 1) if ordered else 0.0,
+                "writes": len(ordered),
                 "failures": self.failures[:20]}
 
 

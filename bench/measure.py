@@ -37,15 +37,44 @@ def settings_for(store_dir: Path):
 
 
 def measure_load(data: Path, store_dir: Path, validate: bool) -> dict:
+    """A load as ``tscgraph load`` does it (the settings given: a checked load validates in batches in worker
+    processes, whose peak is reported apart: ``workers_peak_rss_mb`` is the largest one's)."""
     settings = settings_for(store_dir)
     validator = Validator.from_paths(settings.shapes_dir, settings.ontology_dir) if validate else None
     with OxigraphStore(store_dir) as store:
         install_ontology(store, settings)
         started = time.monotonic()
-        written, _checks = load_files(store, [data], settings.local_graph, base_iri=BASE, validator=validator, replace=True)
+        written, checks = load_files(store, [data], settings.local_graph, base_iri=BASE, validator=validator, replace=True,
+                                     settings=settings)
         seconds = time.monotonic() - started
         quads = store.count()
-    return {"seconds": round(seconds, 3), "triples": written, "quads": quads, "peak_rss_mb": round(peak_rss_mb(), 1)}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    out = {"seconds": round(seconds, 3), "triples": written, "quads": quads, "peak_rss_mb": round(peak_rss_mb(), 1),
+           "workers_peak_rss_mb": round(children, 1)}
+    if validate:
+        from graph.bulkload import load_workers
+
+        out["workers"] = load_workers(settings)
+        out["conforms"] = all(c.report is None or c.report.conforms for c in checks)
+    return out
+
+
+def answer_digests(store: OxigraphStore, catalogue: dict, values_for) -> dict:
+    """Each canned query's whole answer (a ranking's every page) as CSV, digested: what ``bench/canned-answers-*.json``
+    holds for the queries as they were before issue #18."""
+    import hashlib
+
+    from graph.results import to_csv
+
+    out = {}
+    for name, query in catalogue.items():
+        values = values_for(query)
+        if query.paging is not None:
+            values = {**values, "limit": str(query.paging.maximum)}
+        result = store.query(query.text_for(values), bindings=query.bindings(values))
+        text = to_csv(result.variables, result.rows)
+        out[name] = {"sha256": hashlib.sha256(text.encode()).hexdigest(), "rows": text.count("\n") - 1}
+    return out
 
 
 def _resource_iris(store: OxigraphStore) -> dict[str, URIRef]:
@@ -65,15 +94,16 @@ def _consume(result) -> int:
     return 1
 
 
-def measure_queries(store_dir: Path, runs: int, warmup: int = 2) -> dict:
-    """Median latency of every canned query and every bench query, run on the store itself."""
+def measure_queries(store_dir: Path, runs: int, warmup: int = 2, digests: Path | None = None) -> dict:
+    """Median latency of every canned query and every bench query, run on the store itself (a ranking: its default
+    first page, as the file runs). With ``digests`` (a reference file), each canned query's whole answer is compared
+    with the one recorded there."""
     settings = settings_for(store_dir)
     out: dict = {}
     with OxigraphStore(store_dir) as store:
         iris = _resource_iris(store)
-        catalogue = [("canned", q) for q in load_catalogue(settings.queries_dir).values()]
-        catalogue += [("ad hoc", q) for q in load_catalogue(BENCH_QUERIES).values()]
-        for family, query in catalogue:
+
+        def values_for(query) -> dict:
             values = {}
             if any(p.name == "resource" for p in query.params):
                 values["resource"] = str(iris["Project" if "project" in query.name or query.name == "describe" else "Actor"])
@@ -81,7 +111,13 @@ def measure_queries(store_dir: Path, runs: int, warmup: int = 2) -> dict:
                 values["actor"] = str(iris["Actor"])
             if any(p.name == "request" for p in query.params):
                 values["request"] = str(iris["CooperationRequest"])
-            bindings = query.bindings(values)
+            return values
+
+        canned = load_catalogue(settings.queries_dir)
+        catalogue = [("canned", q) for q in canned.values()]
+        catalogue += [("ad hoc", q) for q in load_catalogue(BENCH_QUERIES).values()]
+        for family, query in catalogue:
+            bindings = query.bindings(values_for(query))
             times, rows = [], 0
             for i in range(warmup + runs):
                 started = time.perf_counter()
@@ -90,7 +126,16 @@ def measure_queries(store_dir: Path, runs: int, warmup: int = 2) -> dict:
                     times.append(time.perf_counter() - started)
             out[query.name] = {"family": family, "summary": query.summary, "median_ms": round(statistics.median(times) * 1000, 2),
                                "max_ms": round(max(times) * 1000, 2), "rows": rows, "runs": runs}
-    return {"queries": out, "peak_rss_mb": round(peak_rss_mb(), 1)}
+        answers = None
+        if digests is not None:
+            reference = json.loads(digests.read_text(encoding="utf-8"))
+            found = answer_digests(store, canned, values_for)
+            answers = {name: {**got, "same_as_before": reference.get(name, {}).get("sha256") == got["sha256"]}
+                       for name, got in found.items()}
+    result = {"queries": out, "peak_rss_mb": round(peak_rss_mb(), 1)}
+    if answers is not None:
+        result["answers"] = answers
+    return result
 
 
 def measure_shacl(data: Path, whole_graph: bool, submissions: int = 20) -> dict:
@@ -128,11 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validate", action="store_true")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--whole-graph", action="store_true")
+    parser.add_argument("--digests", type=Path, help="a reference file of canned answers to compare with")
     args = parser.parse_args(argv)
     if args.what == "load":
         result = measure_load(args.data, args.store, args.validate)
     elif args.what == "queries":
-        result = measure_queries(args.store, args.runs)
+        result = measure_queries(args.store, args.runs, digests=args.digests)
     else:
         result = measure_shacl(args.data, args.whole_graph)
     json.dump(result, sys.stdout)

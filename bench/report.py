@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.sections import owned_sections
 from graph.settings import ROOT
 
 DOCS = ROOT / "docs"
@@ -238,7 +239,9 @@ def write_report() -> Path:
     if backends.exists():
         out += backends_section(json.loads(backends.read_text(encoding="utf-8")))
     path = DOCS / "benchmarks.md"
-    path.write_text("\n".join(out).rstrip() + "\n", encoding="utf-8")
+    # the sections other benchmarks own (make bench-serving, make bench-writes: bench/sections.py) stay as they are
+    kept = owned_sections(path.read_text(encoding="utf-8")) if path.exists() else []
+    path.write_text("\n".join(out).rstrip() + "\n" + "".join("\n" + section for section in kept), encoding="utf-8")
     return path
 
 

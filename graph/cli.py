@@ -392,7 +392,7 @@ def cmd_query(args, settings: Settings) -> int:
         values[name] = value
     with open_store(settings) as store:
         try:
-            result = store.query(named.text, bindings=named.bindings(values))
+            result = store.query(named.text_for(values), bindings=named.bindings(values))
         except QuerySyntaxError as exc:
             raise CliError(f"{named.path}: SPARQL syntax error: {exc}") from None
         if result.kind == "graph":
@@ -417,7 +417,7 @@ def cmd_query(args, settings: Settings) -> int:
 
 def cmd_queries(args, settings: Settings) -> int:
     for q in load_catalogue(settings.queries_dir).values():
-        params = ", ".join(f"{p.name}={p.default}" for p in q.params)
+        params = ", ".join(f"{p.name}={p.default}" for p in q.parameters)
         print(f"{q.name}: {q.summary}" + (f" [{params}]" if params else ""))
     return EXIT_OK
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
 
-from graph.namespaces import bind_prefixes
-from graph.results import boolean_json, solutions_json, to_csv, to_tsv
+from graph.namespaces import PREFIXES
+from graph.results import boolean_json, solutions_json, term_parts, to_csv, to_tsv
 from graph.store.base import QueryResult, Row, Triple
 
 if TYPE_CHECKING:
@@ -254,17 +255,11 @@ def render(result: QueryResult, fmt: Format, max_rows: int) -> Rendered:
 
 
 def _xml_term(term) -> str:
-    if isinstance(term, URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
-    if isinstance(term, BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
-    assert isinstance(term, Literal)
-    attrs = ""
-    if term.language:
-        attrs = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype is not None:
-        attrs = f" datatype={quoteattr(str(term.datatype))}"
-    return f"<literal{attrs}>{escape(str(term))}</literal>"
+    kind, value, datatype, language = term_parts(term)
+    if kind != "literal":
+        return f"<{kind}>{escape(value)}</{kind}>"
+    attrs = f" xml:lang={quoteattr(language)}" if language else f" datatype={quoteattr(datatype)}" if datatype else ""
+    return f"<literal{attrs}>{escape(value)}</literal>"
 
 
 def solutions_xml(variables: list[str], rows: list[Row], truncated: bool, limit: int) -> str:
@@ -291,11 +286,46 @@ def boolean_xml(value: bool) -> str:
     )
 
 
+#: The engine's writers for each RDF format of a query's answer.
+ENGINE_SYNTAXES = {
+    "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
+}
+#: The end of an IRI that RDF/XML can write as an element name (an XML NCName's start, then its characters).
+_XML_NAME_END = re.compile(r"[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_.\-\u00B7\u00C0-\uFFFF]*\Z")
+
+
 def graph_bytes(triples: list[Triple], fmt: Format) -> bytes:
-    graph = bind_prefixes(Graph())
-    for triple in triples:
-        graph.add(triple)
-    return graph_document(graph, fmt)
+    """A CONSTRUCT or DESCRIBE answer written by the engine's own serialisers, so each term is written as the
+    engine holds it (no rdflib normalisation of literals) and any graph is written whole (rdflib's JSON-LD
+    writer answered ``[]`` for blank nodes that point at each other). Triples are the engine's terms or rdflib
+    terms (a remote store's answer). In TriG and N-Quads the triples are the default graph's (see
+    :func:`graph_document`)."""
+    engine = [t if isinstance(t, ox.Triple) else ox.Triple(*(_engine_term(term) for term in t)) for t in triples]
+    if fmt.key == "rdfxml":
+        for triple in engine:
+            if not _XML_NAME_END.search(triple.predicate.value):
+                raise NotAcceptable(f"this answer cannot be written as RDF/XML: its predicate <{triple.predicate.value}> "
+                                    "does not end with an XML name; ask for Turtle, N-Triples, JSON-LD, TriG or N-Quads")
+    syntax = ENGINE_SYNTAXES[fmt.key]
+    if fmt.key in DATASET_SYNTAXES:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in engine]
+        return ox.serialize(quads, format=syntax, prefixes=dict(PREFIXES) if fmt.key == "trig" else None)
+    prefixes = dict(PREFIXES) if fmt.key in ("turtle", "rdfxml") else None
+    return ox.serialize(engine, format=syntax, prefixes=prefixes)
+
+
+def _engine_term(term):
+    if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return term
+    kind, value, datatype, language = term_parts(term)
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if language:
+        return ox.Literal(value, language=language)
+    return ox.Literal(value, datatype=ox.NamedNode(datatype) if datatype else None)
 
 
 #: The syntaxes that carry a dataset rather than a graph.

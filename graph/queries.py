@@ -6,9 +6,15 @@ A header is a run of ``#+ key: value`` lines at the top of the file::
     #+ description: How many projects contribute to each of the 23 targets, including none.
     #+ tags: gbf, projects
     #+ param: lang | xsd:language | en | Language of the labels
+    #+ paging: 100 | 10000
 
 Parameters are SPARQL variables bound at run time through the store's ``bindings`` (SEP-0007
 substitution), never by string formatting. A query without ``summary`` is refused at load time.
+
+A ranking is paged (``#+ paging: DEFAULT | MAXIMUM``): its text ends with ``LIMIT DEFAULT``, so the file run as it is
+answers the first page, and the parameters ``limit`` (1 to MAXIMUM rows) and ``offset`` (rows skipped) ask for
+another (:meth:`NamedQuery.text_for`). They are checked as integers and written as the query's ``LIMIT`` and
+``OFFSET`` — the one place a value reaches the text, since SPARQL cannot bind them.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from rdflib.term import Identifier
 from graph.iris import is_iri
 
 _HEADER = re.compile(r"^#\+\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>.*?)\s*$")
+#: The page a paged query's text asks for, at its very end.
+_PAGE_TAIL = re.compile(r"\bLIMIT\s+(?P<limit>\d+)(?:\s+OFFSET\s+(?P<offset>\d+))?\s*$", re.IGNORECASE)
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -58,6 +66,21 @@ class QueryParam:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """A ranking's pages: ``default`` rows unless ``limit`` asks for others (at most ``maximum``)."""
+
+    default: int
+    maximum: int
+
+    def params(self) -> tuple[QueryParam, ...]:
+        return (QueryParam("limit", "xsd:integer", str(self.default), f"Rows per page (1 to {self.maximum:,})"),
+                QueryParam("offset", "xsd:integer", "0", "Rows skipped before the page (its first row's position)"))
+
+
+PAGING_NAMES = ("limit", "offset")
+
+
+@dataclass(frozen=True)
 class NamedQuery:
     name: str
     path: Path
@@ -66,10 +89,28 @@ class NamedQuery:
     tags: tuple[str, ...]
     params: tuple[QueryParam, ...]
     text: str = field(repr=False)
+    paging: Paging | None = None
+
+    @property
+    def parameters(self) -> tuple[QueryParam, ...]:
+        """What a caller may pass: the bound parameters, then ``limit`` and ``offset`` of a paged query."""
+        return self.params + (self.paging.params() if self.paging else ())
+
+    def text_for(self, values: dict[str, str] | None = None) -> str:
+        """The text to run: a paged query's with the ``LIMIT``/``OFFSET`` that ``values`` ask for (checked:
+        :class:`QueryCatalogueError`), else the text itself."""
+        if self.paging is None:
+            return self.text
+        values = values or {}
+        limit = _page_number(self.name, "limit", values.get("limit"), self.paging.default, 1, self.paging.maximum)
+        offset = _page_number(self.name, "offset", values.get("offset"), 0, 0, None)
+        page = f"LIMIT {limit}" + (f" OFFSET {offset}" if offset else "")
+        return _PAGE_TAIL.sub(page, self.text.rstrip()) + "\n"
 
     def bindings(self, values: dict[str, str] | None = None) -> dict[str, Identifier]:
-        """Terms for every parameter: the given value, else the default; unknown names refused."""
-        values = dict(values or {})
+        """Terms for every parameter: the given value, else the default; unknown names refused (a paged query's
+        ``limit`` and ``offset`` are not bound: :meth:`text_for` writes them)."""
+        values = {k: v for k, v in (values or {}).items() if not (self.paging and k in PAGING_NAMES)}
         known = {p.name for p in self.params}
         unknown = set(values) - known
         if unknown:
@@ -81,6 +122,16 @@ class NamedQuery:
                 raise QueryCatalogueError(f"query {self.name}: parameter {param.name} is required")
             out[param.name] = param.to_term(raw)
         return out
+
+
+def _page_number(name: str, param: str, raw, default: int, least: int, most: int | None) -> int:
+    if raw is None or raw == "":
+        return default
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or not least <= int(text) <= (most if most is not None else 10**12):
+        bound = f"{least} to {most:,}" if most is not None else f"{least} or more"
+        raise QueryCatalogueError(f"query {name}: parameter {param} must be an integer, {bound}; got {raw!r}")
+    return int(text)
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -105,6 +156,17 @@ def parse_query_file(path: Path) -> NamedQuery:
         pname, ptype, default, pdesc = parts
         params.append(QueryParam(pname, ptype, default or None, pdesc))
     tags = tuple(t.strip() for t in ",".join(header.get("tags", [])).split(",") if t.strip())
+    paging = None
+    if "paging" in header:
+        parts = [p.strip() for p in header["paging"][0].split("|")]
+        tail = _PAGE_TAIL.search(text.rstrip())
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[0]) <= int(parts[1]):
+            raise QueryCatalogueError(f"{path}: paging header needs 'default | maximum' rows: {header['paging'][0]!r}")
+        if tail is None or int(tail["limit"]) != int(parts[0]) or tail["offset"]:
+            raise QueryCatalogueError(f"{path}: a paged query's text ends with LIMIT {parts[0]} (its first page)")
+        if {p.name for p in params} & set(PAGING_NAMES):
+            raise QueryCatalogueError(f"{path}: limit and offset are the paging parameters")
+        paging = Paging(int(parts[0]), int(parts[1]))
     return NamedQuery(
         name=name,
         path=path,
@@ -113,6 +175,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         tags=tags,
         params=tuple(params),
         text=text,
+        paging=paging,
     )
 
 

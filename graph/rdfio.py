@@ -16,12 +16,14 @@ import io
 import json
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef, Variable
 from rdflib.parser import PythonInputSource
 
-from graph.store.oxigraph import to_ox
+from graph.store.oxigraph import ENGINE_FORMATS, to_ox
 
 #: File name ending → rdflib parser name. Quad syntaxes are read into one graph (graph names dropped).
 FORMATS: dict[str, str] = {
@@ -51,6 +53,53 @@ MEDIA_TYPES: dict[str, str] = {
     "application/n-quads": "nquads",
     "text/n3": "n3",
 }
+
+#: The formats of a body the engine reads itself (N3 is read by rdflib, which refuses what N3 adds to RDF).
+BODY_FORMATS = {**{k: v for k, v in ENGINE_FORMATS.items() if k != "n3"},
+                "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+
+
+@dataclass(frozen=True)
+class RdfBody:
+    """RDF as a client sent it, read where it is needed: by the engine into quads with its own terms, exactly as
+    written (a write to the embedded store: ``OxigraphStore.as_quads``), or by rdflib into a graph (validation,
+    an external store). The checks every door makes come first either way (:meth:`check`)."""
+
+    data: bytes
+    fmt: str  #: rdflib's parser name
+    base_iri: str
+    source: str = "request body"
+
+    def check(self) -> None:
+        """Refuse what no door reads: a DOCTYPE in XML, a remote JSON-LD context (:class:`RdfReadError`)."""
+        if self.fmt == "xml":
+            refuse_doctype(self.data, self.source)
+        elif self.fmt == "json-ld":
+            _json_ld(self.data, self.source)
+
+    def graph(self) -> Graph:
+        return parse_rdf(self.data, self.fmt, self.base_iri, source=self.source)
+
+    def engine_triples(self) -> list[tuple]:
+        """The body's triples as the engine's terms (after :meth:`check`): parsed by the engine where it reads the
+        format, else by rdflib (N3, whose additions to RDF :func:`parse_rdf` refuses). Each blank node label is the
+        document's own (RDF 1.1 §3.5): it becomes a fresh blank node, so two bodies that both say ``_:x`` never
+        share one."""
+        self.check()
+        if self.fmt not in BODY_FORMATS:
+            return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self.graph()]
+        try:
+            parsed = list(ox.parse(self.data, format=BODY_FORMATS[self.fmt], base_iri=self.base_iri))
+        except (SyntaxError, ValueError) as exc:
+            raise RdfReadError(f"{self.source}: not valid {self.fmt}: {exc}") from None
+        fresh: dict[str, ox.BlankNode] = {}
+
+        def term(t):
+            if isinstance(t, ox.Triple):
+                raise RdfReadError(f"{self.source}: not valid {self.fmt}: a quoted triple is not RDF 1.1")
+            return fresh.setdefault(t.value, ox.BlankNode()) if isinstance(t, ox.BlankNode) else t
+
+        return [(term(q.subject), q.predicate, term(q.object)) for q in parsed]
 
 
 class RdfReadError(Exception):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from graph.iris import is_iri
@@ -35,6 +35,7 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 INSERT {{ GRAPH <{log}> {{ ?record dcterms:dateAccepted {now} }} }}
 WHERE {{
   {{ SELECT DISTINCT ?record WHERE {{
+      {only}
       GRAPH <{graph}> {{ ?record a ?class }}
       FILTER(STRSTARTS(STR(?class), "{tsc}"))
   }} }}
@@ -62,16 +63,24 @@ def log_graph_for(graph_iri: str) -> str | None:
     return None
 
 
-def stamp_new_records(store: Store, graphs: Iterable[str], now: datetime | None = None) -> None:
+def stamp_new_records(store: Store, graphs: Iterable[str], now: datetime | None = None,
+                      records: Iterable[URIRef] | None = None) -> None:
     """Log, with the date ``now`` (default: this instant, UTC), the records of the local graph among
-    ``graphs`` that the log does not hold yet. Other graphs are ignored."""
+    ``graphs`` that the log does not hold yet — only among ``records`` when the writer knows which it wrote
+    (the cost of the change, not of the graph). Other graphs are ignored."""
     stamp = Literal((now or datetime.now(timezone.utc)).isoformat(timespec="microseconds"), datatype=XSD.dateTime)
+    only = ""
+    if records is not None:
+        iris = [r for r in records if isinstance(r, URIRef)]
+        if not iris:
+            return
+        only = "VALUES ?record { " + " ".join(r.n3() for r in iris) + " }"
     for graph_iri in sorted(set(graphs)):
         log = log_graph_for(graph_iri)
         if log is None:
             continue
         _check_iri(graph_iri)
-        store.update(STAMP_UPDATE.format(log=log, graph=graph_iri, now=stamp.n3(), tsc=str(TSC)))
+        store.update(STAMP_UPDATE.format(log=log, graph=graph_iri, now=stamp.n3(), tsc=str(TSC), only=only))
 
 
 def latest_records(store: Store, log_graph: str, limit: int = 10) -> list[dict]:

@@ -1,6 +1,9 @@
 """Rendering SELECT/ASK results: SPARQL 1.1 JSON, CSV and TSV result formats, and a text table.
 
-Pure functions over (variables, rows) of rdflib terms, shared by the CLI and the server.
+Pure functions over (variables, rows), shared by the CLI and the server. A row's terms are the engine's own
+(pyoxigraph terms: what the query workers render, so an answer spells every literal as the engine holds it —
+``"2100"^^xsd:double`` stays ``2100``, where an rdflib ``Literal`` would normalise it to ``2100.0``) or
+rdflib terms (the CLI, a remote store's answer): :func:`term_parts` reads both.
 """
 
 from __future__ import annotations
@@ -10,26 +13,66 @@ import io
 import json
 from typing import Iterable, Sequence
 
+import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from graph.store.base import QueryResult, Row
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-def term_json(term: Node) -> dict:
+
+def term_parts(term) -> tuple[str, str, str | None, str | None]:
+    """(kind, value, datatype, language) of a pyoxigraph or rdflib term: kind is ``uri``, ``bnode`` or
+    ``literal``; the datatype is None for a simple literal (``xsd:string``, the same RDF 1.1 term) and a
+    language-tagged one."""
+    if isinstance(term, (ox.NamedNode, URIRef)):
+        return "uri", str(term.value if isinstance(term, ox.NamedNode) else term), None, None
+    if isinstance(term, (ox.BlankNode, BNode)):
+        return "bnode", str(term.value if isinstance(term, ox.BlankNode) else term), None, None
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return "literal", term.value, None, term.language
+        datatype = term.datatype.value
+        return "literal", term.value, None if datatype == _XSD_STRING else datatype, None
+    if isinstance(term, Literal):
+        if term.language:
+            return "literal", str(term), None, term.language
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return "literal", str(term), None if datatype in (_XSD_STRING, _LANG_STRING) else datatype, None
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def term_json(term) -> dict:
     """One RDF term in the SPARQL 1.1 Query Results JSON Format."""
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    out: dict = {"type": "literal", "value": str(term)}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype is not None:
-        out["datatype"] = str(term.datatype)
+    kind, value, datatype, language = term_parts(term)
+    out: dict = {"type": kind, "value": value}
+    if language:
+        out["xml:lang"] = language
+    elif datatype is not None:
+        out["datatype"] = datatype
     return out
+
+
+def term_ntriples(term) -> str:
+    """One RDF term in N-Triples syntax (which TSV results use): IRIs in ``<>``, blank nodes ``_:``, literals
+    quoted with their escapes — a line break in a value is written ``\\n``, never as a line break."""
+    kind, value, datatype, language = term_parts(term)
+    if kind == "uri":
+        return str(ox.NamedNode(value))
+    if kind == "bnode":
+        return f"_:{value}"
+    if language:
+        return str(ox.Literal(value, language=language))
+    return str(ox.Literal(value, datatype=ox.NamedNode(datatype) if datatype else None))
+
+
+def term_text(term) -> str:
+    """A term as SPARQL 1.1 CSV writes it: the IRI, the literal's lexical form, ``_:label``."""
+    kind, value, _, _ = term_parts(term)
+    return f"_:{value}" if kind == "bnode" else value
 
 
 def solutions_json(variables: Sequence[str], rows: Iterable[Row], truncated: bool = False, limit: int = 0,
@@ -63,15 +106,15 @@ def to_csv(variables: Sequence[str], rows: Iterable[Row]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(variables)
     for row in rows:
-        writer.writerow(["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t)) for t in row])
+        writer.writerow(["" if t is None else term_text(t) for t in row])
     return out.getvalue()
 
 
 def to_tsv(variables: Sequence[str], rows: Iterable[Row]) -> str:
-    """SPARQL 1.1 TSV: terms in Turtle/N-Triples syntax."""
+    """SPARQL 1.1 TSV: terms in N-Triples syntax (so a tab or a line break inside a value is escaped)."""
     lines = ["\t".join("?" + v for v in variables)]
     for row in rows:
-        lines.append("\t".join("" if t is None else t.n3() for t in row))
+        lines.append("\t".join("" if t is None else term_ntriples(t) for t in row))
     return "\n".join(lines) + "\n"
 
 

@@ -74,6 +74,10 @@ class Settings:
         "by the HTTP server itself, so a request reaches a thread only once it is whole.")
     web_processes: int = _setting(
         0, "Reader processes of 'tscgraph serve' — how many web processes answer reads; 0: one per core.")
+    reader_nice: int = _setting(
+        10, "How much lower the CPU priority of the reader processes (and of their query and validation workers) is "
+        "than the writer's, as a nice increment (0-19): under any read load a write gets the CPU at once, and the "
+        "readers use every cycle the writer leaves.")
     writer_url: str = _setting(
         "",
         "Where readers hand writes: empty, the writer 'tscgraph serve' starts beside them (its Unix socket beside the "
@@ -135,6 +139,11 @@ class Settings:
         2,
         "Validation worker processes: how many documents sent by clients (/validate, submissions, forms) are "
         "parsed and checked against the shapes at the same time, each where it can be stopped.",
+    )
+    load_workers: int = _setting(
+        0,
+        "Validation processes of a checked bulk load ('tscgraph load' of N-Triples, Turtle… into the embedded store): "
+        "batches of records are validated this many at a time; 0: one per core.",
     )
     validation_time_limit: float = _setting(
         20.0,
@@ -386,9 +395,11 @@ def load_settings(
                                 f"a host, an optional port, nothing after the final '/'), got {settings.public_url!r}")
     if settings.trusted_proxies < 0:
         raise SettingsError(f"trusted_proxies counts proxies: 0 or more, got {settings.trusted_proxies!r}")
-    for name in ("web_processes", "query_express_workers", "response_cache_bytes"):
+    for name in ("web_processes", "query_express_workers", "response_cache_bytes", "load_workers"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} must be 0 or more, got {getattr(settings, name)!r}")
+    if not 0 <= settings.reader_nice <= 19:
+        raise SettingsError(f"reader_nice is a nice increment from 0 to 19, got {settings.reader_nice!r}")
     if settings.writer_url and not re.fullmatch(r"https?://[^/\s]+/?", settings.writer_url):
         raise SettingsError(f"writer_url is empty or 'http://host:port', got {settings.writer_url!r}")
     if settings.writer_listen and not re.fullmatch(r"[^:\s/]*:\d{1,5}", settings.writer_listen):

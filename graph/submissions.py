@@ -42,7 +42,6 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from graph.changes import after_write
 from graph.iris import is_iri
 from graph.namespaces import TSC, VOCAB
 from graph.reports import report_update
@@ -51,7 +50,7 @@ from graph.store import Store
 from graph.text import is_email
 from graph.validation import ValidationReport, Validator, report_from_graph
 from graph.writelock import WRITE_LOCK
-from graph.writes import description_deletes
+from graph.writes import WriteRefused, apply_own_update, description_deletes
 
 STATUSES = ("pending", "approved", "rejected", "superseded")
 CHANNELS = ("form", "api")
@@ -234,8 +233,11 @@ def approve(store: Store, validator: Validator, settings: Settings, submission_i
         report_text, recorded = report_update(store, settings, shacl, submission.records, activity="approval",
                                               source=None, public=True, content=content, at=now)
         operations += [report_text, _insert_moderation(settings, [(recorded.activity, PROV.used, submission.iri)])]
-        store.update(" ;\n".join(operations))
-        after_write(store, [settings.local_graph], records=submission.records, now=now)
+        try:  # the records that link to the approved ones are judged too (an actor's type changed under a project)
+            apply_own_update(store, validator, settings, operations, graph_iri=settings.local_graph,
+                             records=submission.records, now=now)
+        except WriteRefused as refused:
+            raise SubmissionRefused(refused.report) from None
     return _get_or_fail(store, settings, submission_id)
 
 

@@ -116,18 +116,27 @@ class ValidationReport:
         only those, and the whole report's counts; the report itself when it is not longer."""
         if len(self.results) <= most:
             return self
-        kept_results = self.results[:most]
+        return self._keeping(self.results[:most], omitted=len(self.results) - most,
+                             counts=(self.violations, self.warnings))
+
+    def about(self, records: set[Node]) -> "ValidationReport":
+        """The results on ``records`` and their blank nodes only: a write's records are validated with the types
+        of what they link to, which makes the linked records focus nodes too, described by nothing but a type
+        (:mod:`graph.touched`); their verdict is not the write's."""
+        kept = tuple(r for r in self.results if r.focus_node in records or isinstance(r.focus_node, BNode))
+        return self if len(kept) == len(self.results) else self._keeping(kept)
+
+    def _keeping(self, kept_results: tuple[ValidationResult, ...], **extra) -> "ValidationReport":
         kept_nodes = {r.node for r in kept_results if r.node is not None}
         graph = Graph()
         for prefix, namespace in self.graph.namespaces():
             graph.bind(prefix, namespace)
-        dropped = {r.node for r in self.results[most:] if r.node is not None} - kept_nodes  # their details go with them
+        dropped = {r.node for r in self.results if r.node is not None} - kept_nodes  # their details go with them
         for s, p, o in self.graph:
             if s in dropped or o in dropped or _owned_by(self.graph, s, dropped):
                 continue
             graph.add((s, p, o))
-        return ValidationReport(results=kept_results, graph=graph, omitted=len(self.results) - most,
-                                counts=(self.violations, self.warnings))
+        return ValidationReport(results=kept_results, graph=graph, **extra)
 
     def to_text(self, lang: str = "en", label: str | None = None) -> str:
         return render_text(self, lang, label)
@@ -156,6 +165,24 @@ class Validator:
             self.scope.add(triple)
         for triple in ontology.triples((None, RDFS.subClassOf, None)):
             self.scope.add(triple)
+        self._index_scope()
+
+    def _index_scope(self) -> None:
+        """The scope as :meth:`validate` adds it: the class hierarchy whole, a concept's types only where the data
+        names the concept. A shape's path starts at the data's nodes, so no other concept's type can change a
+        verdict — and copying every concept's type into each validation cost more than a write's own checks."""
+        self._hierarchy = list(self.scope.triples((None, RDFS.subClassOf, None)))
+        self._types: dict[Node, list[Node]] = {}
+        for concept, _p, cls in self.scope.triples((None, RDF.type, None)):
+            self._types.setdefault(concept, []).append(cls)
+
+    def _scoped(self, data: Graph) -> Graph:
+        scoped = Graph()
+        scoped += data
+        named = {o for o in data.objects()} | {s for s in data.subjects()}
+        scoped.addN((n, RDF.type, cls, scoped) for n in named for cls in self._types.get(n, ()))
+        scoped.addN((*triple, scoped) for triple in self._hierarchy)
+        return scoped
 
     @classmethod
     def from_paths(cls, shapes_dir: Path, ontology_dir: Path) -> "Validator":
@@ -165,12 +192,11 @@ class Validator:
         """A validator of some of the shapes (a shape set) over the same vocabularies, sharing their scope."""
         validator = Validator.__new__(Validator)
         validator.shapes, validator.ontology, validator.scope = shapes, self.ontology, self.scope
+        validator._hierarchy, validator._types = self._hierarchy, self._types
         return validator
 
     def validate(self, data: Graph) -> ValidationReport:
-        scoped = Graph()
-        scoped += data
-        scoped += self.scope
+        scoped = self._scoped(data)
         with warnings.catch_warnings():
             # pySHACL orders an ill-typed literal through rdflib, which warns and answers NotImplemented: the pair
             # is then dropped, and incomparable_pairs() reports it as the spec says.

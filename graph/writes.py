@@ -1,23 +1,28 @@
-"""Checked writes from the outside (SPARQL Update, Graph Store Protocol): validated, then atomic.
+"""Checked writes from the outside (SPARQL Update, Graph Store Protocol): validated, then kept whole or not at all.
 
-A write is first tried on a scratch copy of the store; every named graph it changes is validated as
-it would be afterwards; only if all conform is the store changed, by replacing exactly those graphs
-in one transaction with the content that was validated. So a shape-breaking write changes nothing,
-and what was validated is byte for byte what is written (no second evaluation of NOW(), UUID(),
-blank nodes…).
+**A write costs the size of its change.** On the embedded store an update is cut into its operations, each
+turned into the exact quads it removes and adds by the engine itself (:mod:`graph.store.updates`) and applied
+in turn to the live store through a journal (:mod:`graph.store.journal`); then only the records the change
+touched — and the records that link to them — are validated, as they now stand (:mod:`graph.touched`). If
+they conform the write is kept, else the journal takes it back exactly and nothing was written; a crash in
+between is taken back when the store is next opened. Readers see neither half: they read snapshots, and
+the next is published once the write is kept. What was validated is what is written. The change feeds and
+the record log look at the touched records only.
 
-Reads see the union of the named graphs. In an update, the default graph is the **local graph**:
-``INSERT DATA``, ``DELETE DATA`` and ``DELETE/INSERT … WHERE`` without ``GRAPH``/``WITH`` read and
-write the clearing-house's curated data, as in a store whose default graph is the writable one.
+On an external store (no journal), a write is still first tried on a scratch copy of the store; every
+named graph it changes is validated whole, and those graphs are replaced in one request.
 
-A client's write carries its token's scope (:mod:`graph.auth`): the update then runs over a scratch copy
-holding only the **public** graphs — private ones (submissions, moderation…) are neither read, even in a
-``WHERE``, ``GRAPH ?g``, ``USING`` or ``WITH``, nor written — and a change to a graph the scope may not
-write is refused whole (:class:`WriteForbidden`, nothing written). The server's own writes (CLI, loaders,
-moderation) pass no scope.
+In an update, the default graph is the **local graph**: ``INSERT DATA``, ``DELETE DATA`` and ``DELETE/INSERT
+… WHERE`` without ``GRAPH``/``WITH`` read and write the clearing-house's curated data; ``DEFAULT`` names it,
+``NAMED`` every other graph the writer may see, ``ALL`` both.
 
-Writes are serialised by one lock (the embedded store has one writer process; this makes its
-threads take turns), so no write validates against a state another write is about to change.
+A client's write carries its token's scope (:mod:`graph.auth`): the update then sees only the **public**
+graphs — private ones (submissions, moderation…) are neither read, even in a ``WHERE``, ``GRAPH ?g``,
+``USING`` or ``WITH``, nor written — and a change to a graph the scope may not write is refused whole
+(:class:`WriteForbidden`, nothing written). The server's own writes (CLI, loaders, moderation) pass no scope.
+
+Writes are serialised by one lock (the embedded store has one writer process; this makes its threads take
+turns), so no write validates against a state another write is about to change.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from rdflib import Graph, URIRef
 
 from graph.auth import Scope, write_refusal
 from graph.changes import after_write
+from graph.rdfio import RdfBody
 from graph.settings import Settings
 from graph.store import QuerySyntaxError, Store, StoreError
+from graph.store.updates import NotWritable, UpdateError, check_syntax, evaluate, split
+from graph.touched import owners, records_to_validate, validation_data
 from graph.validation import ValidationReport, Validator, merge_reports
 from graph.writelock import WRITE_LOCK
 
@@ -47,10 +55,6 @@ class WriteForbidden(Exception):
     """The write would change a graph its token's scope may not change; nothing was written."""
 
 
-class UpdateAmbiguous(ValueError):
-    """The update writes the local graph in two ways at once; nothing was written."""
-
-
 class UpdateFailed(ValueError):
     """The update fails when run (e.g. DROP of a graph that does not exist, or is private); nothing was written."""
 
@@ -59,6 +63,7 @@ class UpdateFailed(ValueError):
 class WriteOutcome:
     changed_graphs: tuple[str, ...]
     report: ValidationReport | None  # warnings of the accepted write, if any
+    records: tuple[URIRef, ...] = ()  #: the records the write changed (the feeds log them)
 
 
 def _check_scope(settings: Settings, scope: Scope | None, graph_iris) -> None:
@@ -92,9 +97,81 @@ def _validate_and_replace(store: Store, validator: Validator, new_content: dict[
 
 def apply_update(store: Store, validator: Validator, settings: Settings, sparql: str, *,
                  scope: Scope | None = None) -> WriteOutcome:
-    """Run a SPARQL 1.1 Update if, and only if, every graph it changes still conforms — and, for a client's
+    """Run a SPARQL 1.1 Update if, and only if, every record it touches still conforms — and, for a client's
     token of ``scope``, only over the public graphs and only if that scope may change every graph it changes.
     ``scope=None``: the server's own write, over every graph."""
+    if not getattr(store, "incremental", False):
+        return _apply_update_by_copy(store, validator, settings, sparql, scope=scope)
+    check_syntax(sparql, settings.base_iri)
+    try:
+        operations = split(sparql)
+    except UpdateError as exc:
+        raise UpdateFailed(f"{exc}; nothing was written") from None
+    visible = settings.is_public_graph if scope is not None else (lambda _graph: True)
+    with WRITE_LOCK:
+        context = store.update_context(default_graph=settings.local_graph, visible=visible,  # type: ignore[attr-defined]
+                                       base_iri=settings.base_iri)
+
+        def changes(journal):
+            for operation in operations:
+                try:
+                    change = evaluate(operation, context)
+                except NotWritable as exc:
+                    _check_scope(settings, scope, [exc.graph])  # a client's private graph: 403, as elsewhere
+                    raise UpdateFailed(f"{exc}; nothing was written") from None
+                except UpdateError as exc:
+                    raise UpdateFailed(f"{exc}; nothing was written") from None
+                _check_scope(settings, scope, change.graphs())
+                journal.apply(change.deletes, change.inserts)
+
+        return _journalled(store, validator, changes)
+
+
+def _journalled(store: Store, validator: Validator, changes) -> WriteOutcome:
+    """Apply ``changes(journal)`` to the store through a journal, judge the records they touched, and keep the
+    write or take it back (see the module docstring). Holds the write lock."""
+    journal = store.begin_write()  # type: ignore[attr-defined]
+    try:
+        changes(journal)
+        touched = store.touched_by(journal)  # type: ignore[attr-defined]
+        records: set[URIRef] = set()
+        reports = []
+        for graph_iri, what in touched.items():
+            judged = records_to_validate(store, graph_iri, what)
+            records |= owners(store, graph_iri, what.subjects, what.links)
+            if judged:
+                reports.append(validator.validate(validation_data(store, graph_iri, judged)).about(judged))
+        report = merge_reports(reports) if reports else None
+        if report is not None and not report.conforms:
+            raise WriteRefused(report)
+    except BaseException:
+        journal.undo()
+        raise
+    journal.close()
+    if touched:
+        after_write(store, touched, records=records)
+    return WriteOutcome(tuple(sorted(touched)), report, tuple(sorted(records, key=str)))
+
+
+def apply_own_update(store: Store, validator: Validator, settings: Settings, operations: list[str], *,
+                     graph_iri: str, records: Iterable[URIRef], now=None) -> WriteOutcome:
+    """The server's own write of ``records`` into ``graph_iri`` (an approval): on the embedded store checked as a
+    client's update is — the records it touches and those that link to them, then kept or taken back whole
+    (:class:`WriteRefused`); on an external store, whose copy would cost the whole graph, written in one request
+    as the caller validated it. Holds the write lock."""
+    records = tuple(records)
+    with WRITE_LOCK:
+        if getattr(store, "incremental", False):
+            return apply_update(store, validator, settings, " ;\n".join(operations))
+        store.update(" ;\n".join(operations))
+        after_write(store, [graph_iri], records=records, now=now)
+        return WriteOutcome((graph_iri,), None, tuple(records))
+
+
+def _apply_update_by_copy(store: Store, validator: Validator, settings: Settings, sparql: str, *,
+                          scope: Scope | None = None) -> WriteOutcome:
+    """The update on an external store: tried on a scratch copy, the changed graphs validated whole and
+    replaced in one request (see the module docstring)."""
     with WRITE_LOCK:
         scratch = store.scratch_copy(keep=None if scope is None else settings.is_public_graph)
         try:
@@ -110,9 +187,9 @@ def apply_update(store: Store, validator: Validator, settings: Settings, sparql:
             during = scratch.fingerprints()
             through_default = during.get("") != before.get(settings.local_graph)
             if through_default and during.get(settings.local_graph) != before.get(settings.local_graph):
-                raise UpdateAmbiguous(
-                    "this update changes the local graph both as the default graph and as "
-                    f"GRAPH <{settings.local_graph}>; use one or the other"
+                raise UpdateFailed(
+                    "on an external store, this update cannot change the local graph both as the default graph "
+                    f"and as GRAPH <{settings.local_graph}>; use one or the other; nothing was written"
                 )
             scratch.update(f"MOVE SILENT DEFAULT TO {local}" if through_default else "DROP SILENT DEFAULT")
             after = scratch.fingerprints()
@@ -124,23 +201,40 @@ def apply_update(store: Store, validator: Validator, settings: Settings, sparql:
         return _validate_and_replace(store, validator, new_content)
 
 
-def put_graph(store: Store, validator: Validator, graph_iri: str, content: Graph, *,
+def put_graph(store: Store, validator: Validator, graph_iri: str, content: Graph | RdfBody, *,
               settings: Settings | None = None, scope: Scope | None = None) -> WriteOutcome:
-    """Graph Store Protocol PUT: the graph becomes ``content`` (empty content removes the graph:
-    a graph without triples does not exist here). A client's ``scope`` needs the ``settings``."""
+    """Graph Store Protocol PUT: the graph becomes ``content`` (empty content removes the graph: a graph without
+    triples does not exist here). A client's ``scope`` needs the ``settings``. ``content`` read from a request
+    body (:class:`graph.rdfio.RdfBody`) is read by the engine, its terms kept as written."""
     _check_token_write(settings, scope, graph_iri)
     with WRITE_LOCK:
-        return _validate_and_replace(store, validator, {graph_iri: content})
+        if not getattr(store, "incremental", False):
+            return _validate_and_replace(store, validator, {graph_iri: _graph(content)})
+
+        def changes(journal):
+            journal.apply(store.quads_of(graph_iri), store.as_quads(content, graph_iri))  # type: ignore[attr-defined]
+
+        return _journalled(store, validator, changes)
 
 
-def post_graph(store: Store, validator: Validator, graph_iri: str, content: Graph, *,
+def post_graph(store: Store, validator: Validator, graph_iri: str, content: Graph | RdfBody, *,
                settings: Settings | None = None, scope: Scope | None = None) -> WriteOutcome:
-    """Graph Store Protocol POST: ``content`` is merged into the graph."""
+    """Graph Store Protocol POST: ``content`` is merged into the graph (validated: the records it touches)."""
     _check_token_write(settings, scope, graph_iri)
     with WRITE_LOCK:
-        merged = store.read_graph(graph_iri)
-        merged += content
-        return _validate_and_replace(store, validator, {graph_iri: merged})
+        if not getattr(store, "incremental", False):
+            merged = store.read_graph(graph_iri)
+            merged += _graph(content)
+            return _validate_and_replace(store, validator, {graph_iri: merged})
+
+        def changes(journal):
+            journal.apply([], store.as_quads(content, graph_iri))  # type: ignore[attr-defined]
+
+        return _journalled(store, validator, changes)
+
+
+def _graph(content: Graph | RdfBody) -> Graph:
+    return content.graph() if isinstance(content, RdfBody) else content
 
 
 def delete_graph(store: Store, graph_iri: str, *, settings: Settings | None = None,

@@ -53,8 +53,10 @@ class ReaderStore(Store):
         return store  # type: ignore[return-value]
 
     def query(self, sparql: str, *, bindings: Mapping[str, Identifier] | None = None,
-              default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] | None = None) -> QueryResult:
-        return self._newest().query(sparql, bindings=bindings, default_graphs=default_graphs, named_graphs=named_graphs)
+              default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] | None = None,
+              base_iri: str | None = None) -> QueryResult:
+        return self._newest().query(sparql, bindings=bindings, default_graphs=default_graphs, named_graphs=named_graphs,
+                                    base_iri=base_iri)
 
     def graph_names(self) -> list[URIRef]:
         return self._newest().graph_names()
@@ -232,6 +234,8 @@ def app_factory():
 
     die_with_parent()
     settings = settings_from_environ()
+    if settings.reader_nice:  # before any worker starts: they inherit it (docs/architecture.md, "who owns what")
+        os.nice(settings.reader_nice)
     app = create_app(settings, role="reader", opened=open_reader_store(settings))
     init_reader(app)
     follower = app.extensions["tscgraph.snapshots"]

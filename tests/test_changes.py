@@ -296,3 +296,58 @@ def test_a_node_harvests_a_partner_s_feed_increment_by_increment(feed_server, tm
         run = harvest_source(store, settings, source, validator, fetcher=counting_fetch)
         assert run.outcome == "unchanged" and len(fetched) == 2  # the collection and its last page
         assert store.query(f"ASK {{ GRAPH <{graph}> {{ ?s <http://purl.org/dc/terms/dateAccepted> ?d }} }}").boolean is False
+
+
+TRICKY = """
+@prefix tsc: <https://w3id.org/tscgraph/ontology#> . @prefix schema: <https://schema.org/> .
+@prefix dcterms: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://chm.example.org/id/project/t1> a tsc:Project ;
+    dcterms:title "Quotes \\" and back\\\\slash"@EN-gb , "Deux\\nlignes\\r et é, \\u0001"@fr , "plain" , "typed"^^xsd:string ;
+    dcterms:description '''three
+lines'''@en ;
+    schema:startDate "2021-01-01"^^xsd:date , "2021-13-01"^^xsd:date ;
+    tsc:isExample "1"^^xsd:boolean ;
+    tsc:budget [ schema:value "1500.00"^^xsd:decimal ; schema:currency "EUR" ; tsc:note [ dcterms:title "nested"@en ] ] .
+<https://chm.example.org/id/actor/t2> a tsc:Organisation ; dcterms:title "Un acteur"@fr .
+<https://chm.example.org/id/other> dcterms:title "not a record" .
+"""
+
+
+def test_streamed_digests_are_those_of_the_whole_graph(tmp_path):
+    """The sync after a bulk load reads the engine's N-Triples subject by subject (and, on a store that cannot, terms
+    subject by subject): both give each record the digest record_digests gives from a whole graph, escapes, language
+    tags, typed and ill-typed literals and nested blank nodes included."""
+    from graph.store.oxigraph import OxigraphStore
+
+    data = Graph().parse(data=TRICKY, format="turtle")
+    for path in (tmp_path / "store", None):  # on disk (RocksDB's order) and in memory
+        store = OxigraphStore(path)
+        store.add_graphs({BASE + "graph/local": data})
+        expected = changes.record_digests(store.triples(BASE + "graph/local"))  # as the store gives them back
+        assert len(expected) == 2
+        assert changes.graph_digests(store, BASE + "graph/local") == expected
+        blank: dict = {}
+        for row in store.query(changes.BLANK_SUBJECTS_QUERY.format(graph=BASE + "graph/local")).rows:
+            blank.setdefault(row[0], []).append((row[1], row[2]))
+        assert changes.streamed_digests(store.subject_groups(BASE + "graph/local"), blank) == expected
+        store.close()
+
+
+def test_lines_out_of_subject_order_are_read_as_terms():
+    lines = ['<https://ex.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/tscgraph/ontology#Project> .\n',
+             '<https://ex.org/b> <https://ex.org/p> "x" .\n',
+             '<https://ex.org/a> <https://ex.org/p> "y" .\n']
+    assert changes.ntriples_digests(lines, {}) is None
+
+
+def test_a_large_sync_is_written_in_numbered_chunks(store, settings, monkeypatch):
+    monkeypatch.setattr(changes, "ACTIVITIES_PER_WRITE", 2)
+    local = settings.local_graph
+    batch = Graph()
+    for n in range(5):
+        batch += actor(f"chunk{n}")
+    store.add_graphs({local: batch})
+    logged = sync(store, local, now=NOW)
+    assert len(logged.created) == 5
+    assert [n for n, _kind, _record in feed(store, settings, local)][-5:] == list(range(logged.first, logged.first + 5))
+    assert not sync(store, local, now=NOW)

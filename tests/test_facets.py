@@ -215,3 +215,26 @@ def test_answers_are_remembered_until_the_data_version_changes(store):
     assert len(calls) == first + 1  # only the value check asks again
     run(Counting(), PROJECTS, "v2", memo, target="3")
     assert len(calls) >= 2 * first + 1
+
+
+def test_exports_are_streamed_chunk_by_chunk_and_read_as_the_whole_would():
+    """A full export starts answering at once: rows are written chunk by chunk (web.facets.EXPORT_CHUNK items at a
+    time); the streamed CSV is byte for byte the one written whole, and the streamed JSON reads the same."""
+    import json
+
+    from web.facets import export_response
+
+    rows = [{"iri": f"https://ex.org/{n}", "title": f"=HYPERLINK({n})" if n == 3 else f"Title, {n}", "n": n}
+            for n in range(1, 8)]
+    columns = ("iri", "title", "n")
+    whole_csv = export_response(rows, columns, "csv", "x", truncated=False, total=7, limit=10)
+    streamed_csv = export_response(iter([rows[:3], rows[3:6], rows[6:]]), columns, "csv", "x", truncated=False,
+                                   total=7, limit=10, count=7)
+    assert streamed_csv.is_streamed and streamed_csv.headers["X-Tscgraph-Rows"] == "7"
+    assert streamed_csv.get_data() == whole_csv.get_data()
+    assert "'=HYPERLINK(3)" in whole_csv.get_data(as_text=True)
+    streamed_json = export_response(iter([rows[:4], [], rows[4:]]), columns, "json", "x", truncated=True, total=9,
+                                    limit=7, count=7)
+    body = json.loads(streamed_json.get_data(as_text=True))
+    assert body == {"total": 9, "truncated": True, "limit": 7, "items": rows}
+    assert streamed_json.headers["X-Tscgraph-Truncated"] == "true"

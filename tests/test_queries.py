@@ -117,12 +117,31 @@ def test_no_query_uses_not_exists(name):
     assert "NOT EXISTS" not in body.upper()
 
 
-@pytest.mark.parametrize("name", ["actors-by-partnerships", "partner-network"])
-def test_actor_pairs_are_joined_through_one_sub_select_per_side(name):
+def test_actor_pairs_are_joined_through_one_sub_select_per_side():
     """Pairs of actors on a project: each side its own sub-SELECT, joined on the project only."""
-    body = CATALOGUE[name].text
+    body = CATALOGUE["actors-by-partnerships"].text
     sides = re.findall(r"\{ SELECT \?\w+ \?project\b", body)
     assert len(sides) == 2 and "tsc:Project" in body
+
+
+def test_partner_network_reads_the_partners_of_the_given_actors_projects_only():
+    """The given actor's projects are one sub-SELECT; the partners are read from those projects (one lookup each:
+    70 ms for the busiest actor at 1M triples), never from a sub-SELECT of every project's actors (a scan)."""
+    body = CATALOGUE["partner-network"].text
+    assert len(re.findall(r"\{ SELECT \?actor \?project\b", body)) == 1
+    assert not re.search(r"\{ SELECT \?partner \?project\b", body)
+    assert "?project ?partnerRole ?partner ." in body
+
+
+@pytest.mark.parametrize("name", sorted(n for n, q in CATALOGUE.items() if not any(p.datatype == "iri" for p in q.params)))
+def test_a_class_and_a_property_of_every_record_are_joined_as_two_sub_selects(name):
+    """Oxigraph joins two triple patterns of one star by looking the second up once per match of the first (about
+    20 µs each); two sub-SELECTs are scanned once and hash-joined (projects per target at 1M triples: 360 → 60 ms).
+    No canned query over every project writes a typed project's property as one star (those about one given record,
+    whose star starts from it, may)."""
+    body = "\n".join(line for line in CATALOGUE[name].text.splitlines() if not line.lstrip().startswith("#"))
+    assert not re.search(r"\?project a tsc:Project ;", body), "?project a tsc:Project ; … is a star: use sub-SELECTs"
+    assert not re.search(r"\?project \S+ \S+ ;\s+a tsc:Project", body), "a star over every project: use sub-SELECTs"
 
 
 def test_partner_network_is_about_the_given_actor(fixture_store):
@@ -140,10 +159,7 @@ def test_gap_query_keeps_the_minus_form_and_agrees_with_not_exists(fixture_store
     query = CATALOGUE["targets-without-projects"]
     body = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#"))
     assert "NOT EXISTS" not in body.upper() and "MINUS" in body
-    with_not_exists = query.text.replace(
-        "MINUS { ?project a tsc:Project ; tsc:contributesToTarget ?target . }",
-        "FILTER NOT EXISTS { ?project a tsc:Project ; tsc:contributesToTarget ?target . }",
-    )
+    with_not_exists = query.text.replace("MINUS {", "FILTER NOT EXISTS {")
     assert with_not_exists != query.text
     minus_rows = fixture_store.query(query.text, bindings=query.bindings()).bindings()
     exists_rows = fixture_store.query(with_not_exists, bindings=query.bindings()).bindings()
@@ -174,3 +190,55 @@ def test_parameter_values_are_checked():
         query.bindings({"lang": "en) } DROP ALL #"})
     with pytest.raises(QueryCatalogueError):
         query.bindings({"unknown": "x"})
+
+
+#: The rankings: paged, with a documented default page.
+RANKINGS = ("actors-by-partnerships", "offers-for-request", "partner-network")
+
+
+@pytest.mark.parametrize("name", RANKINGS)
+def test_rankings_are_paged_with_a_documented_default(name):
+    query = CATALOGUE[name]
+    assert query.paging is not None and query.paging.default == 100
+    assert query.text.rstrip().endswith("LIMIT 100"), "the file run as it is answers the first page"
+    assert "first 100" in query.description and "limit and offset" in query.description
+    assert [p.name for p in query.parameters][-2:] == ["limit", "offset"]
+
+
+def test_only_rankings_are_paged():
+    assert {n for n, q in CATALOGUE.items() if q.paging} == set(RANKINGS)
+
+
+def test_pages_are_slices_of_the_whole_ranking(fixture_store):
+    query = CATALOGUE["actors-by-partnerships"]
+    bindings = query.bindings()
+    whole = list(fixture_store.query(query.text_for({"limit": "10000"}), bindings=bindings).rows)
+    assert len(whole) >= 4
+    for limit, offset in ((1, 0), (2, 1), (3, 2), (100, len(whole) - 1)):
+        page = list(fixture_store.query(query.text_for({"limit": str(limit), "offset": str(offset)}), bindings=bindings).rows)
+        assert page == whole[offset:offset + limit]
+    assert list(fixture_store.query(query.text, bindings=bindings).rows) == whole[:100]
+
+
+@pytest.mark.parametrize("values", [{"limit": "0"}, {"limit": "10001"}, {"limit": "1 OFFSET 5"}, {"offset": "-1"},
+                                    {"limit": "ten"}, {"offset": "1.5"}])
+def test_page_parameters_are_checked(values):
+    with pytest.raises(QueryCatalogueError):
+        CATALOGUE["actors-by-partnerships"].text_for(values)
+
+
+def test_page_parameters_are_not_bound_and_unknown_to_unpaged_queries():
+    assert "limit" not in CATALOGUE["partner-network"].bindings({"limit": "5", "offset": "10"})
+    with pytest.raises(QueryCatalogueError):
+        CATALOGUE["projects-per-gbf-target"].bindings({"limit": "5"})
+    assert CATALOGUE["projects-per-gbf-target"].text_for({"limit": "5"}) == CATALOGUE["projects-per-gbf-target"].text
+
+
+def test_a_paging_header_needs_its_first_page_at_the_end(tmp_path: Path):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("#+ summary: x\n#+ paging: 100 | 1000\nSELECT * WHERE { ?s ?p ?o }\n")
+    with pytest.raises(QueryCatalogueError, match="LIMIT 100"):
+        parse_query_file(bad)
+    bad.write_text("#+ summary: x\n#+ paging: 100 | 1000\nSELECT * WHERE { ?s ?p ?o } LIMIT 50\n")
+    with pytest.raises(QueryCatalogueError, match="LIMIT 100"):
+        parse_query_file(bad)

@@ -72,6 +72,21 @@ def test_named_query_in_three_formats(live_server):
     assert html.status_code == 200 and "GBF targets with no project" in html.text
 
 
+def test_a_ranking_is_paged_by_limit_and_offset(live_server):
+    def actors(**params) -> list[str]:
+        answer = get(live_server + "/queries/actors-by-partnerships", params={"format": "json", **params})
+        assert answer.status_code == 200, answer.text
+        return [b["actor"]["value"] for b in answer.json()["results"]["bindings"]]
+
+    whole = actors(limit="10000")
+    assert len(whole) > 3 and actors() == whole[:100]
+    assert actors(limit="2", offset="1") == whole[1:3]
+    for bad in ({"limit": "0"}, {"offset": "x"}, {"limit": "1 OFFSET 2"}):
+        answer = get(live_server + "/queries/actors-by-partnerships", params={"format": "json", **bad})
+        assert answer.status_code == 400 and ("limit" in answer.text or "offset" in answer.text)
+    assert get(live_server + "/queries/projects-per-gbf-target?limit=5&format=json").status_code == 400
+
+
 def test_errors_are_clear(live_server):
     assert get(live_server + "/resource?iri=" + quote(BASE + "id/nothing-here")).status_code == 404
     bad = get(live_server + "/resource?iri=not-an-iri&format=json")

@@ -366,7 +366,8 @@ def _check_time_limit(endpoint, store_pid: int | None, store_stops: bool, serves
         assert cheap_done < slow["done"], "the cheap query waited for the slow one"
     assert slow["response"].status_code == 503
     assert "timeout" in slow["response"].text and "3 s" in slow["response"].text
-    assert slow["seconds"] < 3 + 1, f"timeout answered after {slow['seconds']:.1f} s"
+    # endless without the limit; the margin is for a loaded machine (how soon: bench/, not a test)
+    assert slow["seconds"] < 3 + 15, f"timeout answered after {slow['seconds']:.1f} s"
     # the work really stopped: over two seconds the server's process tree uses (almost) no CPU
     pids = process_tree(endpoint.process.pid)
     before = _cpu_seconds(pids)
@@ -380,7 +381,7 @@ def _check_time_limit(endpoint, store_pid: int | None, store_stops: bool, serves
         if store_stops:
             assert store_used < 0.5, f"the store used {store_used:.2f} s of CPU in 2 s after the timeout"
         else:  # the documented difference: the store goes on computing what nobody waits for any more
-            assert store_used > 1.0, f"the store stopped ({store_used:.2f} s of CPU in 2 s): update docs/backends.md"
+            assert store_used > 0.2, f"the store stopped ({store_used:.2f} s of CPU in 2 s): update docs/backends.md"
     # and the server still answers
     assert count_of(requests.get(endpoint.url + "/sparql", params={"query": COUNT_TARGETS}, timeout=60)) == 23
     metrics = samples(requests.get(endpoint.url + "/metrics", timeout=30).text)

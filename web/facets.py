@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlencode
 
 from rdflib import Literal, URIRef
@@ -612,42 +612,74 @@ def listing_page(listing: Listing, selection: Selection, found: Answer, rows_of:
     return ListingPage(start, items, rows, name, panel(listing, selection, found, name, size))
 
 
+#: Items read, labelled and written per step of a streamed export.
+EXPORT_CHUNK = 500
+
+
 def export_selection(found: Answer, fmt: str, filename: str, columns: Sequence[str], rows_of: Callable,
                      terms_of: Callable, export_row: Callable):
-    """The selection's export: its first ``max_result_rows`` items, their rows (``rows_of``), the labels of
-    their terms (``terms_of(rows)``) asked once, each item as ``export_row(item, row, name)``."""
+    """The selection's export, streamed: its first ``max_result_rows`` items, :data:`EXPORT_CHUNK` at a time — their
+    rows (``rows_of``), the labels of their terms (``terms_of(rows)``), each item as ``export_row(item, row, name)``
+    — so the answer starts at once and memory holds one chunk, whatever the selection's size."""
+    from flask import stream_with_context
+
     from web import context
     from web.labels import Namer
 
     limit = context.settings().max_result_rows
     items = found.ordered[:limit]
-    rows = rows_of(items)
-    name = remembering(Namer(terms_of(rows)))
-    data = [export_row(i, rows[i], name) for i in items]
-    return export_response(data, columns, fmt, filename, truncated=found.total > limit, total=found.total, limit=limit)
+
+    def chunks() -> Iterator[list[dict]]:
+        start = 0
+        while start < len(items):
+            size = EXPORT_CHUNK if start else EXPORT_CHUNK // 10  # a small first chunk: the first rows come at once
+            part, start = items[start:start + size], start + size
+            rows = rows_of(part)
+            name = remembering(Namer(terms_of(rows)))
+            yield [export_row(i, rows[i], name) for i in part]
+
+    return export_response(stream_with_context(chunks()), columns, fmt, filename, truncated=found.total > limit,
+                           total=found.total, limit=limit, count=len(items))
 
 
-def export_response(rows: list[dict], columns: Sequence[str], fmt: str, filename: str, *, truncated: bool, total: int, limit: int):
-    """The whole selection (up to ``limit`` rows) as a CSV or JSON attachment; a cut export says so
-    (``X-Tscgraph-Truncated``; ``"truncated": true`` in JSON)."""
+def export_response(rows: Iterable, columns: Sequence[str], fmt: str, filename: str, *, truncated: bool, total: int,
+                    limit: int, count: int | None = None):
+    """The whole selection (up to ``limit`` rows) as a CSV or JSON attachment, streamed when ``rows`` is an iterator
+    of chunks (lists of rows) rather than a list of rows; a cut export says so (``X-Tscgraph-Truncated``;
+    ``"truncated": true`` in JSON). ``count``: the rows it holds (``X-Tscgraph-Rows``), when ``rows`` is a stream."""
     import csv
     import io
     import json
 
     from flask import Response
 
-    if fmt == "json":
-        body = json.dumps({"total": total, "truncated": truncated, "limit": limit, "items": rows}, ensure_ascii=False, indent=1)
-        response = Response(body, mimetype="application/json")
-    else:
+    chunked: Iterable[list[dict]] = [rows] if isinstance(rows, list) else rows
+
+    def csv_text() -> Iterator[str]:  # the header at once, then a piece per chunk
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([spreadsheet_safe(_cell(row.get(c))) for c in columns])
-        response = Response(out.getvalue(), mimetype="text/csv")
+        for chunk in chunked:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            for row in chunk:
+                writer.writerow([spreadsheet_safe(_cell(row.get(c))) for c in columns])
+        yield out.getvalue()
+
+    def json_text() -> Iterator[str]:
+        yield json.dumps({"total": total, "truncated": truncated, "limit": limit}, ensure_ascii=False)[:-1] + ', "items": ['
+        first = True
+        for chunk in chunked:
+            if chunk:
+                yield ("\n" if first else ",\n") + ",\n".join(json.dumps(row, ensure_ascii=False) for row in chunk)
+                first = False
+        yield "\n]}\n"
+
+    body = json_text() if fmt == "json" else csv_text()
+    response = Response(body, mimetype="application/json" if fmt == "json" else "text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    response.headers["X-Tscgraph-Rows"] = str(len(rows))
+    response.headers["X-Tscgraph-Rows"] = str(count if count is not None else len(rows))  # type: ignore[arg-type]
     if truncated:
         response.headers["X-Tscgraph-Truncated"] = "true"
         response.headers["X-Tscgraph-Row-Limit"] = str(limit)

@@ -18,7 +18,7 @@ from rdflib import URIRef
 from graph.auth import write_refusal
 from graph.formats import NotAcceptable, negotiate
 from graph.iris import is_iri
-from graph.rdfio import MEDIA_TYPES, RdfReadError, parse_rdf
+from graph.rdfio import MEDIA_TYPES, RdfBody, RdfReadError
 from graph.store import StoreError
 from graph.writes import WriteForbidden, WriteRefused, delete_graph, post_graph, put_graph
 from web import context
@@ -85,14 +85,18 @@ def read_graph(target: str | None) -> Response:
     return response
 
 
-def _body_graph():
+def _body() -> RdfBody:
+    """The request's RDF, checked (a DOCTYPE, a remote JSON-LD context: 400) and read where it is written: by the
+    engine, so its terms are stored as the client wrote them."""
     fmt = BODY_FORMATS.get(request.mimetype)
     if fmt is None:
         raise ProtocolError(415, f"unsupported Content-Type {request.mimetype or '(none)'!r}; use one of: {', '.join(BODY_FORMATS)}")
+    body = RdfBody(request.get_data(), fmt, context.settings().base_iri)
     try:
-        return parse_rdf(request.get_data(), fmt, context.settings().base_iri, source="request body")
+        body.check()
     except RdfReadError as exc:
         raise ProtocolError(400, str(exc)) from None
+    return body
 
 
 def write_graph(target: str) -> Response:
@@ -109,12 +113,14 @@ def write_graph(target: str) -> Response:
             status = 204
         else:
             existed = _exists(target)
-            content = _body_graph()
+            content = _body()
             if request.method == "PUT":
                 put_graph(store, validator, target, content, **allowed)
             else:
                 post_graph(store, validator, target, content, **allowed)
-            status = 201 if not existed and len(content) else 204
+            status = 201 if not existed and _exists(target) else 204
+    except RdfReadError as exc:
+        raise ProtocolError(400, str(exc)) from None
     except WriteForbidden as forbidden:
         raise ProtocolError(403, str(forbidden)) from None
     except WriteRefused as refused:

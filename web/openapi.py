@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 
 from graph import __version__
 from graph.formats import GRAPH_FORMATS, SOLUTION_FORMATS
-from graph.queries import NamedQuery
+from graph.queries import NamedQuery, QueryParam
 from web import context
 
 bp = Blueprint("openapi", __name__)
@@ -42,8 +42,12 @@ TRUNCATION_HEADERS = {
 }
 
 
-def _param_schema(datatype: str) -> dict:
-    return {"iri": {"type": "string", "format": "iri"}, "xsd:integer": {"type": "integer"}}.get(datatype, {"type": "string"})
+def _param_schema(param: QueryParam) -> dict:
+    """The JSON Schema of a parameter, its default in the schema's own type (an integer's is a number)."""
+    schema = {"iri": {"type": "string", "format": "iri"}, "xsd:integer": {"type": "integer"}}.get(param.datatype, {"type": "string"})
+    if param.default is None:
+        return schema
+    return {**schema, "default": int(param.default) if schema["type"] == "integer" else param.default}
 
 
 def named_query_operation(query: NamedQuery) -> dict:
@@ -55,8 +59,8 @@ def named_query_operation(query: NamedQuery) -> dict:
             "tags": ["named queries"],
             "parameters": [
                 {"name": p.name, "in": "query", "required": False, "description": p.description,
-                 "schema": {**_param_schema(p.datatype), **({"default": p.default} if p.default is not None else {})}}
-                for p in query.params
+                 "schema": _param_schema(p)}
+                for p in query.parameters
             ] + [FORMAT_PARAM],
             "responses": {"200": {"description": "The results.", "headers": TRUNCATION_HEADERS, "content": _SOLUTIONS}, **LIMIT_ERRORS},
         }

@@ -23,7 +23,7 @@ def describe(query: NamedQuery) -> dict:
         "description": query.description,
         "tags": list(query.tags),
         "parameters": [
-            {"name": p.name, "type": p.datatype, "default": p.default, "description": p.description} for p in query.params
+            {"name": p.name, "type": p.datatype, "default": p.default, "description": p.description} for p in query.parameters
         ],
         "url": f"/queries/{query.name}",
         "sparql": query.text,
@@ -44,20 +44,21 @@ def run_named(name: str):
     query = context.catalogue().get(name)
     if query is None:
         abort(404, description=f"no query named {name!r}")
-    values = {p.name: request.args[p.name] for p in query.params if p.name in request.args}
-    unknown = set(request.args) - {p.name for p in query.params} - {"format", "lang"}
+    values = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
+    unknown = set(request.args) - {p.name for p in query.parameters} - {"format", "lang"}
     try:
         if unknown:
             raise QueryCatalogueError(f"query {name} has no parameter(s) {', '.join(sorted(unknown))}")
         bindings = tuple(query.bindings(values).items())
+        text = query.text_for(values)  # a ranking's page (limit, offset)
     except QueryCatalogueError as exc:
         return text_error(400, str(exc))
-    form = query_form(query.text)
+    form = query_form(text)
     try:
         fmt = negotiate(form, request.headers.get("Accept"), request.args.get("format"), allow_html=True)
         if fmt is not HTML:
-            return answer_response(run_job(query.text, fmt, bindings=bindings))
-        rendered = run_job(query.text, SOLUTION_FORMATS[0], bindings=bindings)
+            return answer_response(run_job(text, fmt, bindings=bindings))
+        rendered = run_job(text, SOLUTION_FORMATS[0], bindings=bindings)
     except NotAcceptable as exc:
         return text_error(406, str(exc))
     except ProtocolError as exc:

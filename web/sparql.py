@@ -30,9 +30,10 @@ from graph.iris import is_iri
 from graph.namespaces import PREFIXES, bind_prefixes
 from graph.queries import NamedQuery, QueryCatalogueError
 from graph.store import QuerySyntaxError, StoreError
+from graph.store.base import QueryEvaluationError
 from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout, QueryWorkerCrashed
 from graph.store.view import PrivateGraph
-from graph.writes import UpdateAmbiguous, UpdateFailed, WriteForbidden, WriteRefused, apply_update
+from graph.writes import UpdateFailed, WriteForbidden, WriteRefused, apply_update
 from web import context
 from web.auth import check_write_access, token_scope_of_request
 from web.i18n import current_lang
@@ -120,17 +121,20 @@ def read_protocol_request() -> tuple[str | None, str | None]:
 
 def run_job(sparql: str, fmt: Format, **job_options):
     """Run in the pool (the SERVICE check, the dataset's visibility, parsing and evaluation all happen in the
-    worker, under its time limit); map every failure to the HTTP error a client should get."""
+    worker, under its time limit); map every failure to the HTTP error a client should get. A relative IRI in a
+    query without ``BASE`` resolves against the request's IRI, as Oxigraph server resolves it."""
     job = QueryJob(sparql=sparql, format_key=fmt.key, max_rows=context.settings().max_result_rows,
                    default_graphs=tuple(job_options.pop("default_graphs", None) or ()),
                    named_graphs=tuple(job_options.pop("named_graphs", None) or ()),
-                   extra_graphs=tuple(g.get("preview_graphs") or ()), **job_options)
+                   extra_graphs=tuple(g.get("preview_graphs") or ()), base_iri=request.base_url, **job_options)
     try:
         return context.query_pool().run(job, client=request.remote_addr)
     except (QueryForbidden, PrivateGraph) as exc:
         raise ProtocolError(400, str(exc)) from None
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from None
+    except QueryEvaluationError as exc:
+        raise ProtocolError(400, f"the query cannot be evaluated: {exc}") from None
     except NotAcceptable as exc:
         raise ProtocolError(406, str(exc)) from None
     except QueryTimeout as exc:
@@ -400,7 +404,7 @@ def run_update(sparql_update: str) -> Response:
         return report_response(refused_write.report, 422)
     except WriteForbidden as exc:
         raise ProtocolError(403, str(exc)) from None
-    except (UpdateAmbiguous, UpdateFailed) as exc:
+    except UpdateFailed as exc:
         raise ProtocolError(400, str(exc)) from None
     except StoreError as exc:
         raise ProtocolError(500, f"the update failed, nothing was written: {exc}") from None

@@ -22,6 +22,15 @@ Triple = tuple[Node, Node, Node]
 Row = tuple[Node | None, ...]
 
 
+@dataclass
+class Touched:
+    """What a write did to one graph: the subjects it changed, and the links (subject, object) of every quad it
+    removed or added — what :mod:`graph.touched` reads to find the records to judge."""
+
+    subjects: set = field(default_factory=set)
+    links: set = field(default_factory=set)
+
+
 class StoreError(Exception):
     """The store could not do what was asked; the message says why."""
 
@@ -32,6 +41,11 @@ class StoreLockedError(StoreError):
 
 class QuerySyntaxError(StoreError):
     """The SPARQL text does not parse; the message carries the engine's position and reason."""
+
+
+class QueryEvaluationError(StoreError):
+    """The query parses but the engine refuses to evaluate it (a function it does not know, a graph that does not
+    exist…): the client's query to change, not a failure of the server."""
 
 
 @dataclass
@@ -62,11 +76,17 @@ class QueryResult:
 class Store(abc.ABC):
     """What tscgraph needs from a quad store."""
 
+    #: Whether writes can cost the size of their change here (a journal, the engine's own update evaluation:
+    #: :class:`graph.store.oxigraph.OxigraphStore`); else a write is tried on a scratch copy (:mod:`graph.writes`).
+    incremental = False
+
     #: Syntaxes (rdflib parser names) the engine can parse itself in :meth:`load_files`.
     bulk_formats: frozenset[str] = frozenset()
 
-    def load_files(self, files: Sequence[tuple[Path, str]], graph_iri: str, *, base_iri: str, replace: bool = False) -> int:
-        """Unvalidated bulk load parsed by the engine, all files or nothing (engines that can)."""
+    def load_files(self, files: Sequence[tuple[Path, str]], graph_iri: str, *, base_iri: str, replace: bool = False,
+                   check: Callable[[str], None] | None = None, progress: Callable[[str], None] | None = None) -> int:
+        """Bulk load parsed by the engine, all files or nothing (engines that can); ``check(graph)`` judges what was
+        loaded before it counts (a validated load: :mod:`graph.bulkload`), ``progress`` hears of each file."""
         raise StoreError("this store cannot bulk-load files; load them with validation")
 
     @abc.abstractmethod
@@ -77,14 +97,20 @@ class Store(abc.ABC):
         bindings: Mapping[str, Identifier] | None = None,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query.
 
         ``bindings`` pre-binds variables (never build queries by string formatting), with the
         semantics of SPARQL-dev SEP-0007: the variable is replaced everywhere, and in a SELECT
         query it must be projected (so it appears, bound, in every row).
-        ``default_graphs`` / ``named_graphs`` follow the protocol's ``default-graph-uri`` and
-        ``named-graph-uri``; without them the default graph is the union of all named graphs.
+        ``default_graphs`` / ``named_graphs``, each when given (an empty list too), are exactly the graphs
+        merged into the default graph / the named graphs; ``None`` is every graph: the default graph is then
+        the union of all named graphs — unless neither is given and the query has its own ``FROM`` /
+        ``FROM NAMED``, which then define both (SPARQL 1.1 Query §13.2). The protocol's rule for one
+        parameter without the other is the caller's (:mod:`graph.querytext`, :class:`graph.store.view.PublicView`).
+        ``base_iri``: what a relative IRI resolves against when the query has no ``BASE`` (the endpoint
+        resolves against the request's IRI).
         """
 
     @abc.abstractmethod
@@ -128,6 +154,14 @@ class Store(abc.ABC):
     def triples(self, graph_iri: str) -> Iterator[Triple]:
         """The triples of one named graph as a stream (no in-memory graph: engines that can stream do)."""
         yield from self.read_graph(graph_iri)
+
+    def subject_groups(self, graph_iri: str) -> Iterator[tuple[Node, list[tuple[Node, Node]]]]:
+        """The triples of one named graph subject by subject: each subject once, with its (predicate, object) pairs.
+        This default holds the graph in memory; an engine whose index is ordered by subject streams it."""
+        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+        for s, p, o in self.triples(graph_iri):
+            by_subject.setdefault(s, []).append((p, o))
+        yield from by_subject.items()
 
     @abc.abstractmethod
     def scratch_copy(self, keep: Callable[[str], bool] | None = None) -> "Store":

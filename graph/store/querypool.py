@@ -24,8 +24,9 @@ from rdflib.term import Identifier
 
 from graph.formats import ALL_FORMATS, NotAcceptable, Rendered, render
 from graph.guard import ForbiddenOperation, check_query
+from graph.querytext import requested_dataset
 from graph.settings import Settings
-from graph.store.base import QuerySyntaxError, StoreError
+from graph.store.base import QueryEvaluationError, QuerySyntaxError, StoreError
 from graph.store.view import PrivateGraph, PublicView
 from graph.workers.pool import PoolBusy, PoolTimeout, WorkerCrashed, WorkerPool
 
@@ -34,9 +35,10 @@ from graph.workers.pool import PoolBusy, PoolTimeout, WorkerCrashed, WorkerPool
 class QueryJob:
     """One query to run in a worker, with everything it needs (picklable).
 
-    ``default_graphs``/``named_graphs`` are the dataset the client asked for (empty: none asked); with
-    ``public`` the worker keeps only the graphs the public may read (plus ``extra_graphs``, an editor's
-    preview) on the snapshot it runs on.
+    ``default_graphs``/``named_graphs`` are the protocol's dataset (both empty: none asked, the query's own
+    ``FROM`` then counts); with ``public`` the worker keeps only the graphs the public may read (plus
+    ``extra_graphs``, an editor's preview) on the snapshot it runs on. ``base_iri`` is what relative IRIs
+    resolve against when the query has no ``BASE``: the request's IRI.
     """
 
     sparql: str
@@ -48,6 +50,18 @@ class QueryJob:
     public: bool = True
     extra_graphs: tuple[str, ...] = ()
     check_services: bool = True
+    base_iri: str | None = None
+
+
+def job_dataset(job: QueryJob, public_view) -> dict:
+    """The store's dataset options for ``job``: the dataset its request names (the protocol's graphs, else the
+    query's own ``FROM`` / ``FROM NAMED``), for a public job filtered by ``public_view()``'s visibility."""
+    asked = requested_dataset(job.sparql, job.default_graphs, job.named_graphs, job.base_iri)
+    if job.public:
+        return public_view().dataset(asked)
+    if asked is None:
+        return {"default_graphs": None, "named_graphs": None}
+    return {"default_graphs": list(asked.default_graphs), "named_graphs": list(asked.named_graphs)}
 
 
 class QueryTimeout(StoreError):
@@ -83,11 +97,10 @@ def query_handler(settings: Settings):
                 state["store"] = OxigraphStore.open_read_only(snapshot)
                 state["opened"] = snapshot
             store = state["store"]
-            dataset = {"default_graphs": list(job.default_graphs) or None, "named_graphs": list(job.named_graphs) or None}
-            if job.public:
-                view = PublicView(store, settings.is_public_graph, extra=job.extra_graphs)
-                dataset = view.dataset(dataset["default_graphs"], dataset["named_graphs"])
-            result = store.query(job.sparql, bindings=dict(job.bindings) or None, **dataset)
+            dataset = job_dataset(job, lambda: PublicView(store, settings.is_public_graph, extra=job.extra_graphs))
+            # The engine's own terms go to the renderers: each literal is written as the engine holds it.
+            result = store.query(job.sparql, bindings=dict(job.bindings) or None, base_iri=job.base_iri,
+                                 engine_terms=True, **dataset)
             return "ok", render(result, ALL_FORMATS[job.format_key], job.max_rows)
         except ForbiddenOperation as exc:
             return "forbidden", str(exc)
@@ -95,6 +108,8 @@ def query_handler(settings: Settings):
             return "private", str(exc)
         except QuerySyntaxError as exc:
             return "syntax", str(exc)
+        except QueryEvaluationError as exc:
+            return "evaluation", str(exc)
         except NotAcceptable as exc:
             return "format", str(exc)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the client as a message
@@ -160,6 +175,8 @@ class QueryPool:
             return payload  # type: ignore[return-value]
         if status == "syntax":
             raise QuerySyntaxError(payload)
+        if status == "evaluation":
+            raise QueryEvaluationError(payload)
         if status == "format":
             raise NotAcceptable(payload)
         if status == "forbidden":

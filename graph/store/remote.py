@@ -40,6 +40,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier, Node
 
 from graph.iris import is_iri
+from graph.querytext import names_dataset
 from graph.store.base import QueryResult, QuerySyntaxError, Store, StoreError
 from graph.store.oxigraph import OxigraphStore
 
@@ -202,7 +203,8 @@ def from_json_term(value: dict) -> Node:
         if lang:
             return RdfLiteral(value["value"], lang=lang)
         if datatype and datatype != "http://www.w3.org/2001/XMLSchema#string":
-            return RdfLiteral(value["value"], datatype=URIRef(datatype))
+            # as the store spells it (rdflib would re-spell "2100"^^xsd:double as 2100.0): answers pass it on
+            return RdfLiteral(value["value"], datatype=URIRef(datatype), normalize=False)
         return RdfLiteral(value["value"])
     raise StoreError(f"unknown term in results: {value!r}")
 
@@ -290,19 +292,30 @@ class RemoteStore(Store):
 
     def query(self, sparql: str, *, bindings: Mapping[str, Identifier] | None = None,
               default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] | None = None,
-              time_limit: float | None = None) -> QueryResult:
+              base_iri: str | None = None, time_limit: float | None = None) -> QueryResult:
         form = query_form(sparql)
-        data: dict = {"query": with_bindings(sparql, bindings or {})}
-        if default_graphs or named_graphs:
-            data["default-graph-uri"] = list(default_graphs or [])
-            data["named-graph-uri"] = list(named_graphs or [])
-        elif self.profile.union == "explicit":
+        text = with_bindings(sparql, bindings or {})
+        # The protocol carries no base IRI: a BASE first (on the first line: the store's error positions keep
+        # their line, and a column on the first line is given back) resolves what the query's own BASE does not.
+        head = f"BASE <{base_iri}> " if base_iri else ""
+        data: dict = {"query": head + text}
+        if default_graphs is not None or named_graphs is not None:
+            every = None if default_graphs is not None and named_graphs is not None else [str(g) for g in self.graph_names()]
+            for key, graphs in (("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
+                data[key] = (list(graphs) if graphs is not None else every) or [STAGING + "none"]  # none: empty
+        elif self.profile.union == "explicit" and not names_dataset(sparql):
             names = [str(g) for g in self.graph_names()] or [STAGING + "none"]  # no graph: an empty dataset
             data["default-graph-uri"] = data["named-graph-uri"] = names
         limit = time_limit or self.query_timeout
         if self.profile.timeout_param:
             data[self.profile.timeout_param] = str(int(limit * self.profile.timeout_unit))
-        answer = self._post(self.query_url, data, SELECT_TYPES if form != "graph" else GRAPH_TYPES, limit)
+        try:
+            answer = self._post(self.query_url, data, SELECT_TYPES if form != "graph" else GRAPH_TYPES, limit)
+        except QuerySyntaxError as exc:
+            if not head:
+                raise
+            raise QuerySyntaxError(re.sub(r"error at 1:(\d+)", lambda m: f"error at 1:{max(1, int(m.group(1)) - len(head))}",
+                                          str(exc))) from None
         if form == "graph":
             return QueryResult(kind="graph", triples=iter(self._parse_graph(answer)))
         try:

@@ -22,7 +22,7 @@ from pathlib import Path
 from graph.formats import ALL_FORMATS, Rendered, render
 from graph.guard import ForbiddenOperation, check_query
 from graph.settings import Settings
-from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout
+from graph.store.querypool import QueryForbidden, QueryJob, QueryPoolBusy, QueryTimeout, job_dataset
 from graph.store.remote import RemoteStore, StoreTimeout
 from graph.store.snapshots import State, write_state
 from graph.store.view import PublicView
@@ -98,12 +98,9 @@ class RemoteQueryPool:
         if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise QueryPoolBusy(f"all query slots stayed busy for {self.queue_wait:g} s; try again shortly")
         try:
-            dataset = {"default_graphs": list(job.default_graphs) or None, "named_graphs": list(job.named_graphs) or None}
-            if job.public:
-                dataset = PublicView(self.store, self.settings.is_public_graph,
-                                     extra=job.extra_graphs).dataset(dataset["default_graphs"], dataset["named_graphs"])
+            dataset = job_dataset(job, lambda: PublicView(self.store, self.settings.is_public_graph, extra=job.extra_graphs))
             result = self.store.query(job.sparql, bindings=dict(job.bindings) or None, time_limit=self.time_limit,
-                                      **dataset)
+                                      base_iri=job.base_iri, **dataset)
             return render(result, ALL_FORMATS[job.format_key], job.max_rows)
         except StoreTimeout as exc:
             raise QueryTimeout(f"the query ran past the time limit of {self.time_limit:g} s and was stopped "

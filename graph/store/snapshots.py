@@ -30,6 +30,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.writelock import WRITE_LOCK
+
 CURRENT = "CURRENT"
 
 
@@ -84,12 +86,16 @@ class SnapshotPublisher:
         self._superseded: dict[Path, float] = {path: time.monotonic() for path in earlier}
         last = int(earlier[-1].name) if earlier else 0
         self._state = State(last, last, None, uuid.uuid4().hex[:12])
+        self._write_count = -1
         self.refresh()
+        if hasattr(store, "recovery_point"):
+            store.recovery_point = self.recovery_point
 
     def refresh(self, *, public: bool = True) -> State:
         """Take a snapshot and publish it (call after every write; ``public=False`` after one that changed
-        private graphs only)."""
-        with self._lock:
+        private graphs only). Under the write lock: never a snapshot of a write half applied."""
+        with WRITE_LOCK, self._lock:
+            self._write_count = getattr(self.store, "write_count", 0)
             generation = self._state.generation + 1
             path = self.directory / f"{generation:010d}"
             self.store.snapshot(path)
@@ -112,6 +118,13 @@ class SnapshotPublisher:
     @property
     def state(self) -> State:
         return self._state
+
+    def recovery_point(self) -> str:
+        """A snapshot of the store as it is now, for a write's journal (:mod:`graph.store.journal`): the newest,
+        or a new one when the store changed since (a write that forgot to publish)."""
+        if getattr(self.store, "write_count", 0) != self._write_count:
+            self.refresh()
+        return self.current()
 
     def current(self) -> str:
         """The newest snapshot's directory (what a query worker opens)."""

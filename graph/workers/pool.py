@@ -74,8 +74,13 @@ class _Worker:
         self.process.start()
         child.close()
         self.conn = parent
+        self._killed = threading.Lock()
 
     def kill(self) -> None:
+        """Stop the process and close its pipe, once: the pool's close and a thread still waiting for the worker to
+        start may both get here, and a pipe closed twice could close a descriptor the process has since reused."""
+        if not self._killed.acquire(blocking=False):
+            return
         self.process.kill()
         self.process.join(timeout=10)
         self.conn.close()

@@ -64,6 +64,44 @@ class CheckJob:
 
 
 @dataclass(frozen=True)
+class BatchJob:
+    """Validate a batch of records of a bulk load: ``ntriples`` holds each record's triples, its blank nodes' and the
+    types of what it refers to (:mod:`graph.bulkload`), so that the batch is judged as the whole graph would judge
+    those records. The answer is a :class:`BatchChecked`."""
+
+    ntriples: bytes
+    source: str = "batch"
+
+
+@dataclass(frozen=True)
+class BatchChecked:
+    """A batch's report, and the links from its records to the blank nodes its results are about (what
+    :func:`graph.reports.owner_map` needs to count a budget's result for its project)."""
+
+    report: ValidationReport
+    triples: int
+    links: tuple
+
+
+def blank_focus_links(graph: Graph, report: ValidationReport) -> tuple:
+    """The triples leading from a record (an IRI) down to each blank node a result is about."""
+    from rdflib import BNode
+
+    wanted = {r.focus_node for r in report.all_results() if isinstance(r.focus_node, BNode)}
+    links, todo, seen = [], list(wanted), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for s, p in graph.subject_predicates(node):
+            links.append((s, p, node))
+            if isinstance(s, BNode):
+                todo.append(s)
+    return tuple(links)
+
+
+@dataclass(frozen=True)
 class Checked:
     """A document read and validated: its report, its size, and the graph when it was asked for."""
 
@@ -109,7 +147,14 @@ def validation_handler(settings: Settings):
             validators[name] = full.subset(reports.shape_subset(full.shapes, reports.SHAPE_SETS[name]))
         return validators[name]
 
-    def handle(job: CheckJob) -> tuple:
+    def handle(job: CheckJob | BatchJob) -> tuple:
+        if isinstance(job, BatchJob):
+            try:
+                graph = Graph().parse(data=job.ntriples, format="nt")
+            except Exception as exc:  # noqa: BLE001 - the engine wrote it; say what rdflib could not read
+                return "unreadable", f"{job.source}: {exc}", None
+            report = full.validate(graph)
+            return "ok", BatchChecked(report, len(graph), blank_focus_links(graph, report))
         if job.triples:
             graph = Graph()
             for triple in job.triples:
@@ -135,13 +180,15 @@ def validation_handler(settings: Settings):
 class ValidationPool:
     """The validation workers of one process (see the module docstring)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, nice: int = 10) -> None:
+        """``nice``: below the process that asks, so a validation never holds back its pages; the writer's own
+        (nothing to hold back there but the write waiting for it) run at the writer's priority."""
         self.settings = settings
         self.time_limit = settings.validation_time_limit
         self.workers = WorkerPool("graph.workers.validation.validation_handler", (settings,),
                                   size=settings.validation_workers, time_limit=settings.validation_time_limit,
                                   queue_wait=settings.validation_queue_wait, per_client=settings.max_client_jobs,
-                                  nice=10, name="tscgraph-validation", lazy=True)
+                                  nice=nice, name="tscgraph-validation", lazy=True)
 
     def check(self, job: CheckJob, *, client: object = None, time_limit: float | None = None) -> Checked:
         """Read and validate a document; raises :class:`Unreadable`, :class:`TooLarge`, or the pool's
@@ -190,5 +237,5 @@ class PooledValidator:
         return self.pool.check(job, client=self.client, time_limit=self.time_limit).report
 
 
-__all__ = ["CheckJob", "Checked", "Limits", "PoolBusy", "PoolError", "PoolTimeout", "PooledValidator", "TooLarge",
+__all__ = ["BatchChecked", "BatchJob", "CheckJob", "Checked", "Limits", "PoolBusy", "PoolError", "PoolTimeout", "PooledValidator", "TooLarge",
            "Unreadable", "ValidationPool", "WorkerCrashed", "over_limits", "validation_handler"]
