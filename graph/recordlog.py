@@ -39,7 +39,7 @@ WHERE {{
       GRAPH <{graph}> {{ ?record a ?class }}
       FILTER(STRSTARTS(STR(?class), "{tsc}"))
   }} }}
-  MINUS {{ GRAPH <{log}> {{ ?record dcterms:dateAccepted ?accepted }} }}
+  MINUS {{ {only} GRAPH <{log}> {{ ?record dcterms:dateAccepted ?accepted }} }}
 }}
 """
 
