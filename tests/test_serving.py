@@ -245,7 +245,12 @@ def test_any_one_process_killed_is_replaced_and_no_acknowledged_write_is_lost(se
         stop = True
         writing.result(), reading.result()
     acked = [subject for subject, _at in acked]
-    assert reads and reads.count(200) >= len(reads) * 0.8, f"reads while a {role} was killed: {reads}"
+    # Reads go on: a request in flight on a killed reader may be cut (0), nothing else fails (a query whose worker
+    # is killed runs again on another), and reading works after the kill. Counted, not a share: on a busy machine
+    # only a few reads fall in the window.
+    failed = [status for status in reads if status != 200]
+    assert reads and reads[-1] == 200 and len(failed) <= (2 if role == "reader" else 0), \
+        f"reads while a {role} was killed: {reads}"
     for subject in tried:
         count = requests.get(server.url + "/sparql", headers=JSON, timeout=60, params={
             "query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {subject} ?p ?o }}"}).json()["results"]["bindings"][0]["n"]

@@ -142,7 +142,7 @@ def run_job(sparql: str, fmt: Format, **job_options):
     except QueryPoolBusy as exc:
         raise ProtocolError(503, f"busy: {exc}") from None
     except QueryWorkerCrashed as exc:
-        raise ProtocolError(500, str(exc)) from None
+        raise ProtocolError(503, f"{exc}; it was tried twice") from None
     except StoreError as exc:
         raise ProtocolError(500, f"the query failed: {exc}") from None
 

@@ -151,6 +151,15 @@ class QueryPool:
         return len(self.worker_pids())
 
     def run(self, job: QueryJob, *, client: object = None) -> Rendered:
+        """Run ``job`` in a worker. A worker that dies under it (killed from outside, out of memory) is replaced
+        and the query — a read, so safe to repeat — tried once more on another; a second death is the client's
+        503, since it may well be the query's own doing."""
+        try:
+            return self._run_once(job, client)
+        except QueryWorkerCrashed:
+            return self._run_once(job, client)
+
+    def _run_once(self, job: QueryJob, client: object) -> Rendered:
         work = (self.snapshots.current(), job)
         try:
             if self.express is not None and not self.workers.has_idle():

@@ -16,14 +16,26 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from graph.settings import ROOT
 
-#: Where the suites are: ../shared/w3c-sparql beside the project (CI has them there too), or TSCGRAPH_W3C_SPARQL.
-SUITES = Path(os.environ.get("TSCGRAPH_W3C_SPARQL", ROOT.parent / "shared" / "w3c-sparql"))
 PUBLISHED = "https://w3c.github.io/rdf-tests/sparql/"
 #: The manifests the runner reads: SPARQL 1.0, and SPARQL 1.1 query, update and result formats.
 TOP_MANIFESTS = ("sparql10/manifest.ttl", "sparql11/manifest.ttl")
+
+
+def find_suites() -> Path:
+    """Where the suites are: ``TSCGRAPH_W3C_SPARQL``, else ``shared/w3c-sparql`` beside the project or beside one
+    of its parent folders (a checkout one level deeper than ``main`` still finds them); the first candidate when
+    none holds them (its absence is then said)."""
+    if os.environ.get("TSCGRAPH_W3C_SPARQL"):
+        return Path(os.environ["TSCGRAPH_W3C_SPARQL"])
+    candidates = [folder / "shared" / "w3c-sparql" for folder in ROOT.parents]
+    return next((c for c in candidates if (c / TOP_MANIFESTS[0]).exists()), candidates[0])
+
+
+SUITES = find_suites()
 
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 QT = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#"
@@ -174,9 +186,11 @@ def _walk(path: Path, out: list[W3CTest]) -> None:
 def all_tests() -> tuple[W3CTest, ...]:
     """Every test the top manifests list, in their order."""
     if not (SUITES / TOP_MANIFESTS[0]).exists():
-        raise FileNotFoundError(
-            f"the W3C SPARQL test suites are not at {SUITES} (expected ../shared/w3c-sparql beside the project, "
-            "or TSCGRAPH_W3C_SPARQL)")
+        missing = (f"the W3C SPARQL test suites are not at {SUITES} (expected shared/w3c-sparql beside the project "
+                   "or one of its parent folders, or TSCGRAPH_W3C_SPARQL): the W3C tests are skipped")
+        if os.environ.get("TSCGRAPH_REQUIRE_W3C"):
+            raise FileNotFoundError(missing)
+        pytest.skip(missing, allow_module_level=True)
     out: list[W3CTest] = []
     for top in TOP_MANIFESTS:
         _walk(SUITES / top, out)
