@@ -182,8 +182,9 @@ def section(results: dict) -> list[str]:
              f"{m['date']}: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; Python {m['python']}, "
              + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + f"; wrk {m.get('wrk', '?')}.", "",
              f"**Machine load.** `uptime` before: `{results['uptime_before']}`; after: `{results['uptime_after']}`. "
-             "Other people's test runs shared these 2 cores; each row gives the 1-minute load average before and "
-             "after it. A load average above 2 means the server had less than the whole machine.", "",
+             "Each row gives the 1-minute load average before and after it. It counts every runnable thread, the "
+             "benchmark's own included (the server's threads and `wrk` keep it above 2 while they run), so it is a "
+             "witness of other work on the machine only where it stands above what the run itself explains.", "",
              "Ours is the real `tscgraph serve` with its defaults (one reader per core — 2 here —, 3 query workers and "
              "1 express worker per reader, the writer; `query_time_limit` 60 s, `rate_limit` raised: "
              "`bench/server.py`); the raw server is `oxigraph serve-read-only` (`bench/peers.py`) on the same "
@@ -327,10 +328,10 @@ def reading(results: dict) -> list[str]:
             f"while {express['busy_before_asks']} runaways held the regular workers: median {_n(ask['median_ms'], ' ms')}, "
             f"p99 {_n(ask['p99_ms'], ' ms')}. Repeated ASKs — answered by the cache, no worker involved — took "
             f"{_n(hit['median_ms'], ' ms')} (median), p99 {_n(hit['p99_ms'], ' ms')}: most of the wait is for CPU, not "
-            "for a worker. The runaways' workers run at the readers' priority (query workers are not niced; "
-            f"validation workers are), so {express['busy_before_asks']} processes burning CPU on {cores} cores, with "
-            f"the machine's other load (1-minute load average {express['load1']}), leave the reader and the express "
-            "worker a small share.")
+            "for a worker. The runaways' workers run at the readers' priority (query workers inherit `reader_nice`), "
+            f"so {express['busy_before_asks']} processes burning CPU on {cores} cores (1-minute load average "
+            f"{express['load1']}, the run's own threads included) leave the reader and the express worker a small "
+            "share.")
     pages = results.get("pages", {}).get("rows", [])
     if pages:
         out.append(
@@ -358,9 +359,9 @@ def reading(results: dict) -> list[str]:
         out.append(
             "- **From 1 to 2 web processes**: " + ", ".join(
                 f"{r['scenario']} ({r['variant']}, c={r['concurrency']}) {_n(r['factor'])}×" for r in scaled if r["factor"])
-            + f". With one web process its query workers and `wrk` already used the second core; and during these "
-              f"runs the 1-minute load average reached {busy} on {cores} cores, so what a second reader could add was "
-              "mostly taken by other work: these factors measure the CPU share the server got more than what a core "
+            + f". With one web process its query workers and `wrk` already used the second core (the 1-minute load "
+              f"average reached {busy} on {cores} cores, the run's own threads included), so a second reader found "
+              "less than a core free: these factors measure the CPU share the server got more than what a core "
               "gives. The CPU cost per request (the *req/s per server core* columns) is the steadier figure, and "
               "projection (b) rests on it.")
     return out

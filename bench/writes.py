@@ -239,8 +239,9 @@ def section(results: dict) -> list[str]:
              "in [`benchmarks-writes.json`](benchmarks-writes.json)); rewritten by each run, kept by `make bench`. "
              f"Measured on {m['date']}: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}, "
              + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".", "",
-             f"**Machine load.** `uptime` before: `{results['uptime_before']}`; after: `{results['uptime_after']}`. Other "
-             "people's test runs shared these 2 cores (each row gives the 1-minute load average around it).", "",
+             f"**Machine load.** `uptime` before: `{results['uptime_before']}`; after: `{results['uptime_after']}`. Each "
+             "row gives the 1-minute load average around it; it counts every runnable thread, the benchmark's own "
+             "included (under readers the server's threads and `wrk` keep it well above 2).", "",
              "A write is one conforming actor record (`tests/test_writes.py` `actor()`: type, English and French "
              "labels, actor type) into the local graph, with a bearer token: a **SPARQL Update** (`POST /update`, "
              "`INSERT DATA { GRAPH <…/graph/local> { … } }`) or a **Graph Store POST** (`POST /data?graph=<…/graph/local>`, "

@@ -79,6 +79,10 @@ class WSGIOverRSGI:
         self.front = front
         self.reader_key = reader_key  # set in the writer: who may name the client's address
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tscgraph-wsgi")
+        #: (state, key) → done when the one request computing that answer ends. After a write every reader's
+        #: cache starts again, and N clients asking one page at once would each compute it (a busy page after a
+        #: write, times the clients): the first computes, the others wait for its answer (single flight).
+        self.computing: dict[tuple, asyncio.Future] = {}
 
     # ------------------------------------------------------------------ RSGI entry
 
@@ -98,14 +102,36 @@ class WSGIOverRSGI:
         key = httpcache.request_key(scope.method, scope.path, scope.query_string, request_headers) \
             if front is not None else None
         state = front.public_state() if key is not None else None
+        leading = None
         if key is not None:
             entry = front.cache.get(state, key)
+            if entry is None and (state, key) in self.computing:
+                # the same answer is being computed for another client: wait for it rather than compute it again
+                await asyncio.shield(self.computing[(state, key)])
+                entry = front.cache.get(state, key)
             if entry is not None:
                 status, headers, out = httpcache.finish(entry.status, entry.headers, entry.body, request_headers, entry)
                 proto.response_bytes(status, headers, b"" if scope.method == "HEAD" else out)
                 if front.on_hit is not None:
                     front.on_hit(entry.route, scope, status, time.perf_counter() - started)
                 return
+            if scope.method == "GET" and (state, key) not in self.computing:
+                leading = self.computing[(state, key)] = asyncio.get_running_loop().create_future()
+
+        def release() -> None:  # once the answer is known (kept, or not to be shared): the waiting may go on
+            if leading is not None and not leading.done():
+                del self.computing[(state, key)]
+                leading.set_result(None)
+
+        try:
+            await self._answer(scope, proto, body, request_headers, key, state, release)
+        finally:
+            release()
+
+    async def _answer(self, scope: Any, proto: Any, body: bytes, request_headers: dict[str, str], key, state,
+                      release: Callable[[], None]) -> None:
+        """Run the app for a request the cache could not answer, and keep its answer when it may be shared."""
+        front = self.front
         loop = asyncio.get_running_loop()
         environ = self._environ(scope, body)
         try:
@@ -117,11 +143,13 @@ class WSGIOverRSGI:
         route = httpcache.header(headers, ROUTE_HEADER) or ""
         headers = [(n, v) for n, v in headers if n != ROUTE_HEADER]
         if rest is not None:
+            release()  # a streamed answer is not kept: the others compute their own rather than wait for the stream
             await self._stream(loop, proto, status, headers, first, rest)
             return
         entry = None
         if key is not None and scope.method == "GET" and httpcache.cacheable(status, headers):  # a HEAD has no body
             entry = front.cache.put(state, key, status, headers, first, route)
+        release()
         if scope.method == "GET" or entry is not None:
             status, headers, first = httpcache.finish(status, headers, first, request_headers, entry)
         proto.response_bytes(status, headers, b"" if scope.method == "HEAD" else first)

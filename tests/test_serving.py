@@ -124,6 +124,25 @@ def test_a_repeated_read_is_answered_from_the_cache_with_its_validator(server):
     assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["ETag"] == etag
 
 
+def test_clients_asking_one_answer_at_once_wait_for_one_computation(server):
+    """After a write every cache starts again, and a busy page is asked by many clients at once: each reader
+    computes it once and its other clients get that answer (single flight), instead of one computation each.
+    A query of about a second, asked by 8 clients at once over 2 readers: at most 2 computations, 6 cache hits."""
+    query = (f"# single flight {uuid.uuid4().hex}\n"
+             "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?x . FILTER(?a != ?b) }")
+    hits = cache_hits(server.url)
+
+    def get(_n: int) -> tuple[int, str]:
+        r = requests.get(server.url + "/sparql", params={"query": query}, headers=JSON, timeout=120)
+        return r.status_code, r.text
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(get, range(8)))
+    assert {status for status, _text in answers} == {200}, answers[0][1][:300]
+    assert len({text for _status, text in answers}) == 1
+    assert cache_hits(server.url) >= hits + 6
+
+
 def test_text_answers_are_compressed_for_clients_that_accept_it(server):
     raw = requests.get(server.url + "/projects", headers={**HTML, "Accept-Encoding": "identity"}, timeout=30)
     packed = requests.get(server.url + "/projects", headers={**HTML, "Accept-Encoding": "gzip"}, timeout=30,
