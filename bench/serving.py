@@ -283,7 +283,9 @@ def express_lane(ours: Tscgraph, asks: int = 100, ask_window_s: float = 15.0, se
     """See the module docstring (4). The runaways stop at the server's query time limit or when it stops."""
     regular = ours.web_processes() * int(ours.settings.get("QUERY_WORKERS", "3"))
     limit = float(ours.settings.get("QUERY_TIME_LIMIT", "30"))
-    runaway_path = "/sparql?" + urllib.parse.urlencode({"query": RUNAWAY})
+    def runaway_path(address: str) -> str:  # a text of its own each: identical ones would be one computation
+        return "/sparql?" + urllib.parse.urlencode({"query": f"# runaway from {address}\n{RUNAWAY}"})
+
     addresses = iter(f"127.0.0.{n}" for n in range(10, 200))
     outcomes: list[tuple[int, float]] = []
     threads: list[threading.Thread] = []
@@ -295,7 +297,7 @@ def express_lane(ours: Tscgraph, asks: int = 100, ask_window_s: float = 15.0, se
             break
         for _ in range(regular - len(busy)):
             address = next(addresses)
-            thread = threading.Thread(target=lambda a=address: outcomes.append(get_from(a, ours.port, runaway_path, limit + 30)),
+            thread = threading.Thread(target=lambda a=address: outcomes.append(get_from(a, ours.port, runaway_path(a), limit + 30)),
                                       daemon=True, name=f"bench-runaway-{address}")
             thread.start()
             threads.append(thread)

@@ -194,10 +194,11 @@ def test_a_cheap_query_answers_while_every_worker_runs_a_runaway(tmp_path):
             return client_from(address).get(srv.url + "/sparql", params={"query": query}, headers=JSON, timeout=60)
 
         with ThreadPoolExecutor(3) as pool:
-            runaways = [pool.submit(run, f"127.0.0.{n}", RUNAWAY) for n in (2, 3)]
+            # each runaway a text of its own: identical ones would be one computation (the readers' single flight)
+            runaways = [pool.submit(run, f"127.0.0.{n}", f"# {n}\n{RUNAWAY}") for n in (2, 3)]
             time.sleep(1.5)  # let both start (a sequencing wait, not a timed assertion)
             cheap = run("127.0.0.4", "ASK { ?s ?p ?o }")
-            outgrown = run("127.0.0.5", RUNAWAY)
+            outgrown = run("127.0.0.5", f"# 5\n{RUNAWAY}")
             assert [r.result().status_code for r in runaways] == [503, 503]  # stopped at the 8 s limit
         assert cheap.status_code == 200 and cheap.json()["boolean"] is True
         assert outgrown.status_code == 503 and "express lane" in outgrown.text
