@@ -18,7 +18,7 @@ UV_COMPILE  = $(UV) pip compile --quiet --universal --python-version 3.11 --gene
               --custom-compile-command "make lock" $(UPGRADE)
 BUILD_REQUIRES := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'
 
-.PHONY: install setup serve test fuzz bench bench-full bench-scale bench-serving bench-writes load lock upgrade clean assets coordinates
+.PHONY: install setup serve test conformance fuzz bench bench-full bench-scale bench-serving bench-writes load lock upgrade clean assets coordinates
 
 # The virtual environment is made anew whenever the lock changes, so it holds exactly what the lock says.
 $(STAMP): pyproject.toml $(LOCK)
