@@ -34,14 +34,12 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from graph.namespaces import TSC
-from graph.rdfio import format_for
 from graph.validation import ValidationReport, Validator, merge_reports
 from graph.workers.validation import TRUSTED_TIME_LIMIT, BatchJob
 
@@ -221,9 +219,3 @@ def validate_in_batches(store, graph_iri: str, validator: Validator, pool, *, wo
 def load_workers(settings) -> int:
     """Validation processes of a bulk load: the ``load_workers`` setting, else one per core."""
     return settings.load_workers or os.cpu_count() or 1
-
-
-def bulk_formats_only(store, paths: Iterable[Path]) -> bool:
-    """Whether the engine itself can read every file (a validated load can then go through batches)."""
-    return bool(getattr(store, "ntriples_by_subject", False)) and all(
-        format_for(Path(p)) in store.bulk_formats for p in paths)

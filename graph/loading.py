@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from rdflib import Graph
 
-from graph.bulkload import NotBatchable, bulk_formats_only, check_batchable, load_workers, validate_in_batches
+from graph.bulkload import NotBatchable, check_batchable, load_workers, validate_in_batches
 from graph.changes import after_write, sync_all
 from graph.rdfio import RdfReadError, format_for, read_rdf
 from graph.reports import judged_records, record_report
@@ -103,7 +103,8 @@ def load_files(
     (nothing written) otherwise. With ``replace`` the graph's old content goes in the same step.
     With ``settings``, a checked load's report is kept as data (:func:`graph.reports.record_report`).
     """
-    if validator is None and all(format_for(Path(p)) in store.bulk_formats for p in paths):
+    engine_reads_all = all(format_for(Path(p)) in store.bulk_formats for p in paths)
+    if validator is None and engine_reads_all:
         # Trusted bulk dump: let the engine parse (for 1M triples, seconds instead of minutes).
         progress(f"loading {len(paths)} file(s) without validation, parsed by the engine…")
         started = time.monotonic()
@@ -115,7 +116,7 @@ def load_files(
         after_write(store, [graph_iri])
         progress(f"written {written} triples in {time.monotonic() - started:.1f} s")
         return written, [FileCheck(Path(p)) for p in paths]
-    if validator is not None and settings is not None and bulk_formats_only(store, paths):
+    if validator is not None and settings is not None and engine_reads_all and batchable(store, validator, progress):
         return bulk_checked_load(store, paths, graph_iri, base_iri=base_iri, validator=validator, replace=replace,
                                  progress=progress, settings=settings)
     checks = check_files(paths, base_iri, validator, progress)
@@ -126,19 +127,25 @@ def load_files(
     return written, checks
 
 
+def batchable(store: Store, validator: Validator, progress: Progress) -> bool:
+    """Whether a checked load may go through :func:`bulk_checked_load`: a store that reads a graph back subject by
+    subject, and shapes under which batches of records are judged as the whole graph (else each file is validated
+    whole, saying why)."""
+    if not getattr(store, "ntriples_by_subject", False):
+        return False
+    try:
+        check_batchable(validator)
+    except NotBatchable as exc:
+        progress(f"validating each file whole: {exc}")
+        return False
+    return True
+
+
 def bulk_checked_load(store: Store, paths: Sequence[Path], graph_iri: str, *, base_iri: str, validator: Validator,
                       replace: bool, progress: Progress, settings: Settings) -> tuple[int, list[FileCheck]]:
     """A checked load at the engine's speed (:mod:`graph.bulkload`): the engine loads the files into a fresh graph,
     batches of records are validated in parallel processes, and a violation leaves nothing. The report covers every
     file; it is given with the first one."""
-    try:
-        check_batchable(validator)
-    except NotBatchable as exc:
-        progress(f"validating each file whole: {exc}")
-        checks = check_files(paths, base_iri, validator, progress)
-        if any(c.error for c in checks):
-            raise LoadRefused(2, checks)
-        return write_checked(store, checks, graph_iri, replace=replace, progress=progress, settings=settings), checks
     workers = load_workers(settings)
     pool = ValidationPool(dataclasses.replace(settings, validation_workers=workers, max_client_jobs=workers,
                                               validation_queue_wait=600.0), nice=0)
