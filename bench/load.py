@@ -75,6 +75,9 @@ from bench.server import cache_hits
 ROOT = peers.ROOT
 #: What the load's server runs with, beyond the token and the sources file (see the module docstring).
 RATE_LIMIT = 1_000_000
+#: Seconds after a write the readers may answer from the state before (``cache_stale_seconds``, off by default):
+#: a busy public site's setting; the load's writers send their token or session with their own reads.
+STALE_SECONDS = 10
 
 
 # ------------------------------------------------------------------ the server and the phases
@@ -99,6 +102,7 @@ def start(work: Path, **extra: str) -> LoadServer:
     sources = work / "sources.toml"
     settings = {"STORE_DIR": str(work / "store"), "UPDATE_TOKENS": "sha256:" + hashlib.sha256(token.encode()).hexdigest(),
                 "HARVEST_SOURCES": str(sources), "RATE_LIMIT": str(RATE_LIMIT),
+                "CACHE_STALE_SECONDS": str(STALE_SECONDS),
                 **{k.upper(): str(v) for k, v in extra.items()}}
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSCGRAPH_")}
     env.update({"TSCGRAPH_" + k: v for k, v in settings.items()})
@@ -124,7 +128,8 @@ def server_settings(srv: LoadServer) -> dict:
             "web_processes": readers, "processes": found, "server_threads": s.server_threads,
             "query_express_workers": s.query_express_workers, "validation_workers": s.validation_workers,
             "query_workers": s.query_workers, "query_queue_wait_s": s.query_queue_wait,
-            "query_time_limit_s": s.query_time_limit, "rate_limit": s.rate_limit, "store": "embedded (pyoxigraph, RocksDB)",
+            "query_time_limit_s": s.query_time_limit, "rate_limit": s.rate_limit,
+            "cache_stale_seconds": s.cache_stale_seconds, "store": "embedded (pyoxigraph, RocksDB)",
             "data": "the bundled data (tscgraph setup)",
             "triples": int(select(srv.base, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"]["value"])}
 

@@ -170,7 +170,8 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
                   "CPU of each role of the server's process tree (sampled from `/proc` twice a second, "
                   "`bench/procs.py`), in % of one core over the phase (200 = both cores of this machine); the load "
                   "generator is `wrk`, the bench process the writer threads and the partner node; *answered by the cache* "
-                  "is the share of the reads our readers' per-state caches answered (`tscgraph_cache_hit_total`).", "",
+                  "is the share of the reads our readers' per-state caches answered (`tscgraph_cache_hit_total`, and "
+                  "`tscgraph_cache_stale_total`: the state just before a write, given while the new answer is computed).", "",
                   "| phase | " + " | ".join(ROLE_ORDER) + " | server | load generator | bench process | answered by the cache |",
                   "|---|" + "---:|" * (len(ROLE_ORDER) + 4),
                   *[r for r in cpu_rows if r], ""]
@@ -242,6 +243,9 @@ def write_report(results: dict, out: Path, command: str, found: list[str]) -> No
               f"(processes, per reader), query_queue_wait {s['query_queue_wait_s']:g} s, query_time_limit "
               f"{s['query_time_limit_s']:g} s; {s['store']}; {s['data']}, {s['triples']:,} triples at the start. "
               "The phases run one after the other on the same server, so the store grows with the writes.",
+              f"- cache_stale_seconds {s.get('cache_stale_seconds', 0):g} (off by default): for that long after a "
+              "write the readers may answer an anonymous read from the state just before it while one of them "
+              "computes the new answer (docs/architecture.md); the writers read their own writes with their token.",
               f"- rate_limit raised to {s['rate_limit']:,} POSTs per window: every request comes from 127.0.0.1, and "
               "the per-address limit (20 a minute by default) would turn the writers' POSTs into 429s within seconds; "
               "a deployment's visitors come from many addresses, and the limiter has its own tests "
@@ -305,10 +309,10 @@ def reading(results: dict) -> list[str]:
             why = (" The readers' caches answered "
                    + ", ".join(f"{a:.0%}" for _h, a in hits) + " of the reads with no writer and "
                    + ", ".join(f"{h:.0%}" for h, _a in hits)
-                   + " while writing: each write changes the public state, so every reader's cache and every per-state "
-                     "cache of the app start again and the next pages and queries are computed afresh — by each of the "
-                     f"{readers} readers —, while the writer's side (writer, validation workers) takes CPU of the same "
-                     f"cores ({writer_side} of a core).")
+                   + " while writing: each public write changes the public state, so each busy page and query is "
+                     f"computed afresh — once for the {readers} readers, which share what they compute, while they "
+                     "answer from the state just before — and the writer's side (writer, validation workers) takes CPU "
+                     f"of the same cores ({writer_side} of a core).")
         out.append(
             "- **What the writes cost the reads**: "
             + "; ".join(f"at {p['clients']} clients {b['req_per_s']:,.0f} req/s with no writer, "
@@ -320,8 +324,9 @@ def reading(results: dict) -> list[str]:
         f"- **The tail** (p99 {slow['reads']['p99_ms']:,.0f} ms at {slow['clients']} clients, max "
         f"{slow['reads']['max_ms']:,.0f} ms"
         + (f"; {quiet['p99_ms']:,.0f} ms with no writer" if quiet else "")
-        + ") is the requests that find the caches emptied by a write and wait behind the pages being rendered afresh "
-          "(the home page's charts, the GBF coverage, the listings).")
+        + ") is the requests that wait for the CPU (and each reader's interpreter) behind the pages being rendered "
+          "afresh after each write (the home page's charts, the GBF coverage, the listings) and behind the "
+          "SPARQL queries sent by POST, which no cache answers.")
     writes = sum(_writes_done(p) for p in phases)
     lost = sum(len(p["verified"]["lost_submissions"]) + len(p["verified"]["lost_inserts"]) for p in phases)
     fives = sum(w["status_5xx"] for p in phases for w in p["writes"].values())

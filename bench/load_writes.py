@@ -225,8 +225,9 @@ class HarvestWriter(Writer):
         status = self.wait(session, page)
         run = status["runs"][0] if status["runs"] else {}
         expected = graph_of(partner_records(version))
-        held = session.get(self.base + "/data", params={"graph": HARVEST_GRAPH},
-                           headers={"Accept": "application/n-triples"}, timeout=WRITE_TIMEOUT)
+        held = session.get(self.base + "/data", params={"graph": HARVEST_GRAPH},  # with the token: its own write
+                           headers={"Accept": "application/n-triples", "Authorization": "Bearer " + self.token},
+                           timeout=WRITE_TIMEOUT)
         whole = held.status_code == 200 and isomorphic(Graph().parse(data=held.text, format="nt"), expected)
         fetched = list(self.partner.fetched)
         if run.get("iri") not in (None, previous) and run.get("outcome") == "ok" and run.get("triples") == len(expected) \

@@ -170,9 +170,11 @@ def missing_actors(base: str, iris: Sequence[str]) -> list[str]:
 
 
 def cache_hits(base: str) -> float:
-    """Answers our readers' caches gave so far (every reader's, summed by ``/metrics``)."""
+    """Answers our readers' caches gave so far (every reader's, summed by ``/metrics``), those of the state just
+    before a write given while the new one was computed included."""
     text = requests.get(base + "/metrics", timeout=30).text
-    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith("tscgraph_cache_hit_total"))
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith(("tscgraph_cache_hit_total", "tscgraph_cache_stale_total")))
 
 
 def loadavg() -> list[float]:

@@ -95,6 +95,14 @@ class Settings:
         "Bytes each reader may keep of answers to anonymous reads, reused until a write changes what the public "
         "reads; 0 turns the cache off.",
     )
+    cache_stale_seconds: float = _setting(
+        0.0,
+        "For this many seconds after a write changes what the public reads, a reader may answer an anonymous read "
+        "from the state just before it (never older) while it computes the new answer once in the background "
+        "(stale-while-revalidate); signed-in users, token holders and requests sent with 'Cache-Control: no-cache' "
+        "always get the newest state. 0 (the default): every read after a write waits for the new answer, so a client that "
+        "writes with a token and reads anonymously reads its write at once.",
+    )
     default_lang: str = _setting("en", "Language of messages and labels when a client does not ask for one (English or a language of translations_dir).")
     page_size: int = _setting(50, "Rows per page in the browsing pages.")
     change_page_size: int = _setting(
@@ -252,6 +260,12 @@ class Settings:
         return self.store_dir.with_name(self.store_dir.name + "-snapshots")
 
     @property
+    def answers_dir(self) -> Path:
+        """Where the readers of this host leave the answers they computed for each other (the newest public
+        state's and the one before: :mod:`serving.sharedanswers`)."""
+        return self.store_dir.with_name(self.store_dir.name + "-answers")
+
+    @property
     def graph_base(self) -> str:
         return self.base_iri + "graph/"
 
@@ -395,7 +409,7 @@ def load_settings(
                                 f"a host, an optional port, nothing after the final '/'), got {settings.public_url!r}")
     if settings.trusted_proxies < 0:
         raise SettingsError(f"trusted_proxies counts proxies: 0 or more, got {settings.trusted_proxies!r}")
-    for name in ("web_processes", "query_express_workers", "response_cache_bytes", "load_workers"):
+    for name in ("web_processes", "query_express_workers", "response_cache_bytes", "load_workers", "cache_stale_seconds"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} must be 0 or more, got {getattr(settings, name)!r}")
     if not 0 <= settings.reader_nice <= 19:

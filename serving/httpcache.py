@@ -73,6 +73,15 @@ def request_key(method: str, path: str, query: str, request_headers: dict[str, s
             cookies.get("lang", ""))
 
 
+def may_be_stale(request_headers: dict[str, str]) -> bool:
+    """Whether a request lets a cache answer from an earlier state: not when it says ``no-cache``, ``no-store``
+    or ``max-age=0`` (RFC 9111 §5.2.1; ``Pragma: no-cache`` from HTTP/1.0 clients)."""
+    control = request_headers.get("cache-control", "").lower().replace(" ", "")
+    if any(d in ("no-cache", "no-store", "max-age=0") for d in control.split(",")):
+        return False
+    return "no-cache" not in request_headers.get("pragma", "").lower()
+
+
 def cacheable(status: int, headers: list[tuple[str, str]]) -> bool:
     control = (header(headers, "cache-control") or "").lower()
     return status == 200 and header(headers, "set-cookie") is None and "no-store" not in control \
@@ -161,6 +170,12 @@ class ResponseCache:
             self.entries.move_to_end((state, key))
             self.hits += 1
             return entry
+
+    def peek(self, state: object, key: tuple) -> Entry | None:
+        """The entry of ``key`` in ``state`` if kept, counted as neither hit nor miss (an earlier state's answer,
+        looked up after the miss of the current one)."""
+        with self.lock:
+            return self.entries.get((state, key))
 
     def put(self, state: object, key: tuple, status: int, headers: list[tuple[str, str]], body: bytes,
             route: str = "") -> Entry:

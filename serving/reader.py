@@ -103,7 +103,9 @@ class StateFollower:
             try:
                 with urllib.request.urlopen(self.url, timeout=2) as answer:
                     data = json.loads(answer.read())
-                self.saw(State(int(data["generation"]), int(data["public"]), None, str(data.get("run", ""))))
+                prior = data.get("prior")
+                self.saw(State(int(data["generation"]), int(data["public"]), None, str(data.get("run", "")),
+                               None if prior is None else int(prior)))
             except (OSError, ValueError, KeyError):
                 pass  # the writer is restarting: keep the last state known
             time.sleep(STATE_POLL)
@@ -132,6 +134,10 @@ class StateFollower:
 
     def public_version(self) -> str:
         return "remote:" + self.poll().public_version + f":{int(time.time() // STATE_SECONDS)}"
+
+    def prior_public_version(self) -> str | None:
+        prior = self.poll().prior_public_version
+        return None if prior is None else "remote:" + prior + f":{int(time.time() // STATE_SECONDS)}"
 
     def refresh(self, *, public: bool = True) -> None:
         """A reader writes nothing."""
@@ -228,6 +234,7 @@ def app_factory():
     from serving.forward import Forwarder, reader_key
     from serving.httpcache import ResponseCache
     from serving.rsgi import Front, WSGIOverRSGI, log_hit
+    from serving.sharedanswers import SharedAnswers
     from serving.supervisor import BODY_TIMEOUT, settings_from_environ
     from web.ops import count_cache_hit
     from web.security import secret_key
@@ -240,8 +247,8 @@ def app_factory():
     init_reader(app)
     follower = app.extensions["tscgraph.snapshots"]
 
-    def on_hit(route, scope, status, seconds) -> None:
-        count_cache_hit(app, route, scope.method, status, seconds)
+    def on_hit(route, scope, status, seconds, stale) -> None:
+        count_cache_hit(app, route, scope.method, status, seconds, stale)
         log_hit(route, scope, status, seconds)
 
     front = Front(
@@ -250,7 +257,10 @@ def app_factory():
                             timeout=TRUSTED_TIME_LIMIT + 60),
         cache=ResponseCache(settings.response_cache_bytes),
         public_state=follower.public_version,
-        saw_state=(lambda generation, public, run: follower.saw(State(generation, public, None, run)))
+        prior_state=follower.prior_public_version,
+        shared=SharedAnswers(settings.answers_dir, settings.response_cache_bytes) if settings.response_cache_bytes else None,
+        stale_seconds=settings.cache_stale_seconds,
+        saw_state=(lambda generation, public, run, prior: follower.saw(State(generation, public, None, run, prior)))
         if isinstance(follower, StateFollower) else None,
         on_hit=on_hit,
     )

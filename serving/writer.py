@@ -31,13 +31,13 @@ def init_writer(app: Flask) -> None:
     @app.after_request
     def tell_state(response):
         state = snapshots.state
-        response.headers[STATE_HEADER] = f"{state.generation} {state.public} {state.run}"
+        response.headers[STATE_HEADER] = f"{state.generation} {state.public} {state.run} {'-' if state.prior is None else state.prior}"
         return response
 
     @app.get("/_tscgraph/state")
     def state():
         published = snapshots.state
-        return jsonify(generation=published.generation, public=published.public, run=published.run)
+        return jsonify(generation=published.generation, public=published.public, run=published.run, prior=published.prior)
 
 
 def app_factory():

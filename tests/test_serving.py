@@ -21,13 +21,14 @@ from tests.conftest import AUTH, BASE, HTML, TOKEN_HASH, client_from, start_serv
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 JSON = {"Accept": "application/sparql-results+json"}
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """Two readers and the writer, writes allowed."""
+    """Two readers and the writer, writes allowed, answers from the state before a write for 10 s after it."""
     srv = start_server(tmp_path_factory.mktemp("serving"), web_processes=2, validation_workers=2,
-                       update_tokens=TOKEN_HASH, rate_limit=1000)
+                       update_tokens=TOKEN_HASH, rate_limit=1000, cache_stale_seconds=10)
     yield srv
     stop_server(srv)
 
@@ -165,8 +166,48 @@ def test_a_public_write_renews_the_answers_and_a_private_one_does_not(server):
     assert requests.get(url, timeout=30).headers["ETag"] == before.headers["ETag"]
     assert update(server.url, f'INSERT DATA {{ <{BASE}id/note/{uuid.uuid4().hex}> '
                               f'<http://www.w3.org/2000/01/rdf-schema#comment> "x" }}').status_code == 200
-    after = requests.get(url, timeout=30)
+    after = requests.get(url, headers=NO_CACHE, timeout=30)
     assert after.json()["triples"] == before.json()["triples"] + 1 and after.headers["ETag"] != before.headers["ETag"]
+
+
+def count(url: str, name: str, **labels: str) -> float:
+    families = text_string_to_metric_families(requests.get(url + "/metrics", timeout=30).text)
+    return sum(s.value for f in families for s in f.samples
+               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+def test_after_a_write_the_readers_answer_from_the_state_before_while_one_of_them_computes_the_new(server):
+    """Stale-while-revalidate, bounded: after a public write, an anonymous read whose answer was kept answers at
+    once — the state just before or the new one, never older — while one computation of the new answer, by one
+    of the two readers for both, runs; then every reader gives the new one. ``no-cache`` and credentials always
+    read the newest state."""
+    query = f"# stale while revalidate {uuid.uuid4().hex}\nSELECT (COUNT(*) AS ?n) WHERE {{ ?s a <{BASE}ns#Swr> }}"
+
+    def n(headers=None) -> int:
+        r = requests.get(server.url + "/sparql", params={"query": query}, headers={**JSON, **(headers or {})},
+                         timeout=60)
+        assert r.status_code == 200, r.text[:300]
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+    for _ in range(12):  # both readers keep the answer (each new connection may land on either)
+        assert n() == 0
+    computed = count(server.url, "tscgraph_requests_total", route="/sparql", method="GET")
+    cached = count(server.url, "tscgraph_cache_hit_total") + count(server.url, "tscgraph_cache_stale_total")
+    for step in (1, 2):
+        assert update(server.url, f"INSERT DATA {{ <{BASE}id/note/swr-{uuid.uuid4().hex}> a <{BASE}ns#Swr> }}"
+                      ).status_code == 200
+        seen = [n() for _ in range(20)]
+        assert seen[0] == step - 1, "the first read after the write waited for the new answer"
+        assert set(seen) <= {step - 1, step}, f"an answer older than the state before: {seen}"
+        assert n(NO_CACHE) == step and n(AUTH) == step  # the newest state, asked for or with credentials
+        deadline = time.monotonic() + 30
+        while not all(n() == step for _ in range(6)):  # the new answer replaces it in every reader
+            assert time.monotonic() < deadline, "the new answer never came"
+            time.sleep(0.05)
+    app_answers = count(server.url, "tscgraph_requests_total", route="/sparql", method="GET") - computed \
+        - (count(server.url, "tscgraph_cache_hit_total") + count(server.url, "tscgraph_cache_stale_total") - cached)
+    # per write: the no-cache read and the one with credentials, then one computation for both readers
+    assert app_answers <= 2 * 3, f"{app_answers} computations for 2 writes"
 
 
 def test_personal_answers_are_not_kept(server):

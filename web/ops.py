@@ -36,6 +36,8 @@ EVENTS = {
     "query_busy": "Queries refused because every worker stayed busy.",
     "server_error": "Responses with a 5xx status.",
     "cache_hit": "Answers given from a reader's cache, without the application.",
+    "cache_stale": "Answers given from a reader's cache for the state just before a write while the new one was "
+                   "computed (cache_stale_seconds).",
 }
 _EDITOR_LINE = re.compile(r'route="(?:' + "|".join(re.escape(r) for r in EDITOR_ROUTES) + ")")
 
@@ -81,9 +83,11 @@ class Metrics:
         return text
 
 
-def count_cache_hit(app: Flask, route: str, method: str, status: int, seconds: float) -> None:
-    """Count an answer a reader's cache gave (no request of the app saw it)."""
-    app.extensions["tscgraph.metrics"].observe(route or "cached", method, status, seconds, "cache_hit")
+def count_cache_hit(app: Flask, route: str, method: str, status: int, seconds: float, stale: bool = False) -> None:
+    """Count an answer a reader's cache gave (no request of the app saw it); ``stale``: of the state just before
+    the current one, given while the new answer is computed."""
+    app.extensions["tscgraph.metrics"].observe(route or "cached", method, status, seconds,
+                                               "cache_stale" if stale else "cache_hit")
 
 
 def metrics() -> Metrics:

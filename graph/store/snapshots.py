@@ -16,7 +16,8 @@ file or the new, whole). Snapshots are immutable, so any number of processes may
 
 ``CURRENT`` names two states: ``generation`` changes with every write, ``public`` only with writes that
 change what the public reads (public caches and ETags key on it, so a private write — a pending submission, a
-sign-in — tells the public nothing).
+sign-in — tells the public nothing); ``prior`` is the public state just before ``public``, the one a reader's
+cache may still answer from while it computes the new answer (:mod:`serving.rsgi`, "stale while revalidate").
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class State:
     public: int
     path: str | None = None
     run: str = ""  #: drawn when the writer starts: numbers start again with it, so names carry it too
+    prior: int | None = None  #: the public state before ``public`` (None: none since the writer started)
 
     @property
     def version(self) -> str:
@@ -52,6 +54,10 @@ class State:
     def public_version(self) -> str:
         return f"{self.run}:{self.public}"
 
+    @property
+    def prior_public_version(self) -> str | None:
+        return None if self.prior is None else f"{self.run}:{self.prior}"
+
 
 def read_state(directory: Path) -> State | None:
     """The state ``directory``'s ``CURRENT`` file publishes, or None when none is published yet."""
@@ -59,14 +65,16 @@ def read_state(directory: Path) -> State | None:
         data = json.loads((Path(directory) / CURRENT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return State(int(data["generation"]), int(data["public"]), data.get("path"), data.get("run", ""))
+    prior = data.get("prior")
+    return State(int(data["generation"]), int(data["public"]), data.get("path"), data.get("run", ""),
+                 None if prior is None else int(prior))
 
 
 def write_state(directory: Path, state: State) -> None:
     """Publish ``state``: written aside, then renamed over ``CURRENT`` (atomic on POSIX)."""
     tmp = Path(directory) / f".{CURRENT}.{os.getpid()}.{threading.get_ident()}"
     tmp.write_text(json.dumps({"generation": state.generation, "public": state.public, "path": state.path,
-                               "run": state.run}), encoding="utf-8")
+                               "run": state.run, "prior": state.prior}), encoding="utf-8")
     os.replace(tmp, Path(directory) / CURRENT)
 
 
@@ -102,7 +110,9 @@ class SnapshotPublisher:
             if self._state.path is not None:
                 self._superseded[Path(self._state.path)] = time.monotonic()
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._state = State(generation, generation if public else self._state.public, str(path), self._state.run)
+            old = self._state
+            self._state = State(generation, generation if public else old.public, str(path), old.run,
+                                old.public if public and old.path is not None else old.prior)
             write_state(self.directory, self._state)
             self._drop_old()
             return self._state
@@ -205,6 +215,10 @@ class SnapshotFollower:
     def version(self) -> str:
         state = self.poll()
         return state.version if state else ""
+
+    def prior_public_version(self) -> str | None:
+        state = self.poll()
+        return state.prior_public_version if state else None
 
     def refresh(self, *, public: bool = True) -> None:
         """A reader writes nothing: its writes are the writer's (nothing to take)."""
