@@ -72,7 +72,10 @@ def protocol_dataset(default_graph_uris: Sequence[str] = (), named_graph_uris: S
     return QueryDataset(tuple(default_graph_uris), tuple(named_graph_uris))
 
 
-def _tokens(sparql: str):
+def terminals(sparql: str):
+    """(kind, match) of each terminal of a query or update text, in order (whitespace skipped): the one reading of
+    SPARQL text outside the engine, for the dataset clauses here and the update splitter
+    (:mod:`graph.store.updates`)."""
     for match in _TOKEN.finditer(sparql):
         yield match.lastgroup, match
 
@@ -86,7 +89,7 @@ def from_clauses(sparql: str, base_iri: str | None = None) -> QueryDataset | Non
     prologue_end = None
     clauses: list[tuple[bool, str]] = []  # (named, the IRI or prefixed name as written)
     pending: str | None = None  # "from" after FROM, "named" after FROM NAMED
-    for kind, match in _tokens(sparql):
+    for kind, match in terminals(sparql):
         if kind == "comment":
             continue
         text = match.group()
@@ -126,7 +129,7 @@ def names_dataset(sparql: str) -> bool:
     if not _MAYBE_FROM.search(sparql):
         return False
     seen_form = False
-    for kind, match in _tokens(sparql):
+    for kind, match in terminals(sparql):
         if kind == "word":
             upper = match.group().upper()
             if upper in _QUERY_FORMS:
@@ -153,7 +156,7 @@ _GRAMMAR_NOISE = re.compile(r"^(?:\[.*\]|'.*'\.\.=.*)$")
 def _undeclared_prefixes(sparql: str) -> list[str]:
     declared, used = set(), []
     after_prefix = False
-    for kind, match in _tokens(sparql):
+    for kind, match in terminals(sparql):
         text = match.group()
         if kind == "word" and text.upper() == "PREFIX":
             after_prefix = True
@@ -171,7 +174,7 @@ def _undeclared_prefixes(sparql: str) -> list[str]:
 def _unclosed(sparql: str) -> str | None:
     depth = {"{": 0, "(": 0, "[": 0}
     closing = {"}": "{", ")": "(", "]": "["}
-    for kind, match in _tokens(sparql):
+    for kind, match in terminals(sparql):
         text = match.group()
         if kind == "other" and text in depth:
             depth[text] += 1
@@ -187,7 +190,7 @@ def _unclosed(sparql: str) -> str | None:
 
 def _first_word_problem(sparql: str) -> str | None:
     """Why the text does not start as a query does, if it does not (the first word that is not its prologue's)."""
-    for kind, match in _tokens(sparql):
+    for kind, match in terminals(sparql):
         if kind in ("comment", "iri", "pname"):
             continue
         word = match.group()
@@ -198,7 +201,7 @@ def _first_word_problem(sparql: str) -> str | None:
 
 
 def _relative_iri(sparql: str) -> str | None:
-    for kind, match in _tokens(sparql):
+    for kind, match in terminals(sparql):
         if kind == "word" and match.group().upper() == "BASE":
             return None
         if kind == "iri" and not re.match(r"<[A-Za-z][A-Za-z0-9+.\-]*:", match.group()):
@@ -225,7 +228,7 @@ def describe_syntax_error(sparql: str, message: str, *, has_base: bool = True) -
         listed = re.split(r",\s*(?![^\[]*\])", rest.removeprefix("expected one of").removeprefix("expected"))
         words = [w.strip() for w in listed if w.strip() and not _GRAMMAR_NOISE.match(w.strip())]
     problems = [w for w in words if " " in w]  # the engine's own sentences ("Duplicated variable name in SELECT")
-    if any(kind == "other" and match.group() in "'\"" for kind, match in _tokens(sparql)):
+    if any(kind == "other" and match.group() in "'\"" for kind, match in terminals(sparql)):
         problems.append("a string is never closed (a quote is missing)")
     problems += [f"the prefix '{p}:' is used but not declared (add PREFIX {p}: <…> before the query)"
                  for p in _undeclared_prefixes(sparql)]

@@ -7,8 +7,9 @@ operation removes and adds lets the writer validate only the records they touch,
 them in the change feeds.
 
 How, without a SPARQL parser of our own: the update text is cut into its operations and their parts — the
-prologue, ``WITH``, ``USING``, the templates, the ``WHERE`` pattern — by a tokenizer that reads strings, IRIs
-and comments whole (:func:`split`); the pattern is evaluated by the engine as a ``SELECT *`` over the
+prologue, ``WITH``, ``USING``, the templates, the ``WHERE`` pattern — by the terminals of SPARQL's grammar,
+strings, IRIs and comments read whole (:func:`graph.querytext.terminals`, the one reading of SPARQL text outside
+the engine; :func:`split`); the pattern is evaluated by the engine as a ``SELECT *`` over the
 operation's dataset; and each template is instantiated by the engine too, by running ``INSERT { template }
 WHERE { VALUES … }`` with those solutions on an **empty in-memory store** and reading back what it inserted.
 So every rule of SPARQL's instantiation holds as the engine applies it — a triple with an unbound variable
@@ -31,19 +32,10 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-#: One token where it starts: whitespace and comments (skipped), an IRI, a string, a variable, a brace, a
-#: semicolon, a word (a keyword or a prefixed name), or any other character.
-_TOKEN = re.compile(
-    r"(?P<ws>\s+)|(?P<comment>#[^\r\n]*)"
-    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r"|(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
-    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")"
-    r"|(?P<var>[?$][^\s{}()<>,;.\"'#]+)"
-    r"|(?P<open>\{)|(?P<close>\})|(?P<semi>;)"
-    r"|(?P<word>(?:[A-Za-z_][\w.-]*)?:[^\s{}()<>,;\"'#]*|[A-Za-z_][\w-]*)"
-    r"|(?P<other>.)",
-    re.DOTALL,
-)
+from graph.querytext import terminals
+
+#: The punctuation the splitter follows: braces (blocks) and semicolons (between operations).
+_PUNCTUATION = {"{": "open", "}": "close", ";": "semi"}
 DEFAULT_GRAPH = ox.DefaultGraph()
 #: The default graph of an update allowed to read none of the graphs it names (never written: see _modify).
 INTERNAL = "urn:tscgraph:"
@@ -131,11 +123,15 @@ def check_syntax(sparql: str, base_iri: str) -> None:
 
 
 def tokens(text: str) -> list[Token]:
+    """The terminals of an update (:func:`graph.querytext.terminals`, comments left out), its braces and
+    semicolons named."""
     found = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            found.append(Token(kind, match.group(), match.start(), match.end()))
+    for kind, match in terminals(text):
+        if kind == "comment":
+            continue
+        if kind == "other":
+            kind = _PUNCTUATION.get(match.group(), "other")
+        found.append(Token(kind or "other", match.group(), match.start(), match.end()))
     return found
 
 
