@@ -179,8 +179,11 @@ class ResponseCache:
 
     def put(self, state: object, key: tuple, status: int, headers: list[tuple[str, str]], body: bytes,
             route: str = "") -> Entry:
-        entry = Entry(status, headers, body, header(headers, "etag") or strong_etag(body), route=route)
-        if len(body) > MAX_ENTRY or self.max_bytes <= 0:
+        return self.add(state, key, Entry(status, headers, body, header(headers, "etag") or strong_etag(body), route=route))
+
+    def add(self, state: object, key: tuple, entry: Entry) -> Entry:
+        """Keep ``entry`` (one made elsewhere: another reader's, with its validator) unless it is too large."""
+        if len(entry.body) > MAX_ENTRY or self.max_bytes <= 0:
             return entry
         with self.lock:
             old = self.entries.pop((state, key), None)

@@ -31,7 +31,7 @@ from graph.settings import Settings
 from graph.store import Store, StoreError, open_store
 from graph.store.base import QueryResult
 from graph.store.remotepool import STATE_SECONDS
-from graph.store.snapshots import CURRENT, SnapshotFollower, State, read_state
+from graph.store.snapshots import CURRENT, SnapshotFollower, State, read_state, state_from
 from web.auth import WRITE_ROUTES
 
 #: Seconds between two readings of the writer's state by a reader on another host.
@@ -103,9 +103,7 @@ class StateFollower:
             try:
                 with urllib.request.urlopen(self.url, timeout=2) as answer:
                     data = json.loads(answer.read())
-                prior = data.get("prior")
-                self.saw(State(int(data["generation"]), int(data["public"]), None, str(data.get("run", "")),
-                               None if prior is None else int(prior)))
+                self.saw(state_from({**data, "path": None}))
             except (OSError, ValueError, KeyError):
                 pass  # the writer is restarting: keep the last state known
             time.sleep(STATE_POLL)

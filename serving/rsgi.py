@@ -92,7 +92,7 @@ class Front:
             self.shared.follow(state, self.prior_state())
             entry = self.shared.get(state, key)
             if entry is not None:
-                entry = self.cache.put(state, key, entry.status, entry.headers, entry.body, entry.route)
+                entry = self.cache.add(state, key, entry)
         return entry
 
     def keep(self, state: object, key: tuple, status: int, headers: list[tuple[str, str]], body: bytes,
@@ -209,8 +209,7 @@ class WSGIOverRSGI:
                 if rest is not None:  # a stream is not kept: let it go unread
                     await loop.run_in_executor(self.executor, rest.close)
                     return
-                route = httpcache.header(headers, ROUTE_HEADER) or ""
-                headers = [(n, v) for n, v in headers if n != ROUTE_HEADER]
+                route, headers = _route_of(headers)
                 if httpcache.cacheable(status, headers):
                     front.keep(state, key, status, headers, first, route)
             except Exception:  # noqa: BLE001 - the next request computes it in its own time and says what failed
@@ -237,8 +236,7 @@ class WSGIOverRSGI:
             log.exception("the application failed on %s %s", scope.method, scope.path)
             proto.response_bytes(*_plain(500, "internal server error"))
             return
-        route = httpcache.header(headers, ROUTE_HEADER) or ""
-        headers = [(n, v) for n, v in headers if n != ROUTE_HEADER]
+        route, headers = _route_of(headers)
         if rest is not None:
             release()  # a streamed answer is not kept: the others compute their own rather than wait for the stream
             await self._stream(loop, proto, status, headers, first, rest)
@@ -396,6 +394,11 @@ class _Closing:
 
     def close(self) -> None:
         _close(self.result)
+
+
+def _route_of(headers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """The route the app named (:data:`ROUTE_HEADER`), and the headers without it (it never leaves the server)."""
+    return httpcache.header(headers, ROUTE_HEADER) or "", [(n, v) for n, v in headers if n != ROUTE_HEADER]
 
 
 def _close(result: object) -> None:

@@ -42,7 +42,7 @@ class SharedAnswers:
         self.max_bytes = max_bytes
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._states: tuple[str, ...] = ()
+        self._newest: object = None  # the newest public state this reader has seen
         self._written = 0  # bytes this reader wrote for the newest state (each reader keeps to the bound)
 
     def _dir(self, state: object) -> Path:
@@ -103,7 +103,7 @@ class SharedAnswers:
 
     def _count(self, state: object, size: int) -> bool:
         with self._lock:
-            if self._states and self._states[0] != state:
+            if self._newest is not None and self._newest != state:
                 return False  # computed on a state no longer the newest: not worth keeping
             if self._written + size > self.max_bytes:
                 return False
@@ -112,12 +112,12 @@ class SharedAnswers:
 
     def follow(self, state: object, prior: object | None) -> None:
         """Seen at each request: on a new public state, remove the directories of states older than ``prior``."""
-        if self._states and self._states[0] == state:
+        if self._newest == state:
             return
         with self._lock:
-            if self._states and self._states[0] == state:
+            if self._newest == state:
                 return
-            self._states, self._written = (state, prior), 0
+            self._newest, self._written = state, 0
         keep = {self._dir(state).name} | ({self._dir(prior).name} if prior is not None else set())
         try:
             for path in self.directory.iterdir():

@@ -44,9 +44,15 @@ def update(url: str, text: str) -> requests.Response:
                          headers={**AUTH, "Content-Type": "application/sparql-update"})
 
 
-def cache_hits(url: str) -> float:
+def count(url: str, name: str, **labels: str) -> float:
+    """The sum of the samples of ``name`` in ``/metrics`` whose labels include ``labels``."""
     families = text_string_to_metric_families(requests.get(url + "/metrics", timeout=30).text)
-    return sum(s.value for f in families for s in f.samples if s.name == "tscgraph_cache_hit_total")
+    return sum(s.value for f in families for s in f.samples
+               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+def cache_hits(url: str) -> float:
+    return count(url, "tscgraph_cache_hit_total")
 
 
 # ------------------------------------------------------------------ processes
@@ -168,12 +174,6 @@ def test_a_public_write_renews_the_answers_and_a_private_one_does_not(server):
                               f'<http://www.w3.org/2000/01/rdf-schema#comment> "x" }}').status_code == 200
     after = requests.get(url, headers=NO_CACHE, timeout=30)
     assert after.json()["triples"] == before.json()["triples"] + 1 and after.headers["ETag"] != before.headers["ETag"]
-
-
-def count(url: str, name: str, **labels: str) -> float:
-    families = text_string_to_metric_families(requests.get(url + "/metrics", timeout=30).text)
-    return sum(s.value for f in families for s in f.samples
-               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
 
 
 def test_after_a_write_the_readers_answer_from_the_state_before_while_one_of_them_computes_the_new(server):

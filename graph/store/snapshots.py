@@ -62,11 +62,16 @@ class State:
 def read_state(directory: Path) -> State | None:
     """The state ``directory``'s ``CURRENT`` file publishes, or None when none is published yet."""
     try:
-        data = json.loads((Path(directory) / CURRENT).read_text(encoding="utf-8"))
+        return state_from(json.loads((Path(directory) / CURRENT).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
+
+
+def state_from(data: dict) -> State:
+    """A state as ``CURRENT`` and the writer's ``/_tscgraph/state`` say it (the latter without its path); a
+    missing number raises ``KeyError``, a wrong one ``ValueError``."""
     prior = data.get("prior")
-    return State(int(data["generation"]), int(data["public"]), data.get("path"), data.get("run", ""),
+    return State(int(data["generation"]), int(data["public"]), data.get("path"), str(data.get("run", "")),
                  None if prior is None else int(prior))
 
 
