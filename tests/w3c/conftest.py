@@ -13,7 +13,9 @@ which is part of what they test.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 import pytest
@@ -39,30 +41,34 @@ def w3c_server(tmp: Path, *, query_data: bool, extra=None, **settings):
                         **settings)
 
 
+@contextmanager
+def w3c_endpoint(tmp: Path, *, query_data: bool) -> Iterator[Endpoint]:
+    """A running :func:`w3c_server` as the runner's endpoint (admin token), stopped at the end."""
+    server = w3c_server(tmp, query_data=query_data)
+    try:
+        with requests.Session() as session:
+            yield Endpoint(server.url, session, ADMIN_AUTH, BASE)
+    finally:
+        stop_server(server)
+
+
 @pytest.fixture(scope="module")
 def query_endpoint(tmp_path_factory):
     """A server holding the query tests' data (writes possible with the admin token, but none is made)."""
-    server = w3c_server(tmp_path_factory.mktemp("w3c-query"), query_data=True)
-    with requests.Session() as session:
-        yield Endpoint(server.url, session, ADMIN_AUTH, BASE)
-    stop_server(server)
+    with w3c_endpoint(tmp_path_factory.mktemp("w3c-query"), query_data=True) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
 def update_endpoint(tmp_path_factory):
     """A server whose store starts empty and that the tests write to with the admin token."""
-    server = w3c_server(tmp_path_factory.mktemp("w3c-update"), query_data=False)
-    with requests.Session() as session:
-        yield Endpoint(server.url, session, ADMIN_AUTH, BASE)
-    stop_server(server)
+    with w3c_endpoint(tmp_path_factory.mktemp("w3c-update"), query_data=False) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
 def written_endpoint(tmp_path_factory):
     """A server on an empty store to which the query tests' data is written through its own Graph Store Protocol."""
-    server = w3c_server(tmp_path_factory.mktemp("w3c-written"), query_data=False)
-    with requests.Session() as session:
-        endpoint = Endpoint(server.url, session, ADMIN_AUTH, BASE)
+    with w3c_endpoint(tmp_path_factory.mktemp("w3c-written"), query_data=False) as endpoint:
         write_query_data(endpoint)
         yield endpoint
-    stop_server(server)
