@@ -52,10 +52,6 @@ ENGINE_FORMATS = {
 }
 
 
-#: rdflib parser names → the engine's parsers, for what clients send (graph names of a dataset syntax dropped:
-#: a body goes to one graph).
-
-
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """rdflib term → pyoxigraph term."""
     if isinstance(term, URIRef):
@@ -185,10 +181,7 @@ class OxigraphStore(Store):
         def graphs() -> list[str]:
             return [g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
 
-        def quads(graph_iri: str) -> list[ox.Quad]:
-            return list(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
-
-        return Context(query=self._store.query, quads=quads, default_graph=default_graph, visible=visible,
+        return Context(query=self._store.query, quads=self.quads_of, default_graph=default_graph, visible=visible,
                        graphs=graphs, base_iri=base_iri)
 
     def _drop_staging_leftovers(self) -> None:
@@ -220,9 +213,6 @@ class OxigraphStore(Store):
         parse); the CLI holds the store alone, so nobody reads the staging graph meanwhile. ``check(graph)`` judges
         what was loaded before it counts (:meth:`bulk_load_fresh`).
         """
-        for path, fmt in files:
-            if fmt not in ENGINE_FORMATS:
-                raise StoreError(f"{path}: the engine cannot bulk-load {fmt}; load it with validation")
         target = ox.NamedNode(graph_iri)
         if self.count(graph_iri) == 0:
             return self.bulk_load_fresh(files, graph_iri, base_iri=base_iri, check=check, progress=progress)
@@ -242,6 +232,9 @@ class OxigraphStore(Store):
         grow with the files). Its marker is written first and removed last, so that a crash in between leaves a graph
         the next open drops; a file that does not parse, or a ``check(graph_iri)`` that raises (a validation that
         refuses it), leaves nothing. Returns the triples the graph holds."""
+        for path, fmt in files:  # every file's syntax known before anything is written
+            if fmt not in ENGINE_FORMATS:
+                raise StoreError(f"{path}: the engine cannot bulk-load {fmt}; load it with validation")
         target = ox.NamedNode(graph_iri)
         if self.count(graph_iri):
             raise StoreError(f"<{graph_iri}> holds data: a bulk load fills an empty graph")
@@ -271,8 +264,6 @@ class OxigraphStore(Store):
 
     def _engine_load(self, path, fmt: str, base_iri: str, graph: ox.NamedNode) -> None:
         self.write_count += 1
-        if fmt not in ENGINE_FORMATS:
-            raise StoreError(f"{path}: the engine cannot bulk-load {fmt}; load it with validation")
         try:
             self._store.bulk_load(path=str(path), format=ENGINE_FORMATS[fmt], base_iri=base_iri, to_graph=graph)
         except (SyntaxError, ValueError) as exc:
