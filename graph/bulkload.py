@@ -29,7 +29,6 @@ validates each file whole, as before. ``tests/test_bulkload.py`` compares the re
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,6 +39,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from graph.namespaces import TSC
+from graph.store.oxigraph import ntriples_terms
 from graph.validation import ValidationReport, Validator, merge_reports
 from graph.workers.validation import TRUSTED_TIME_LIMIT, BatchJob
 
@@ -97,12 +97,6 @@ def objects_targeted(validator: Validator) -> set[str]:
     return {f"<{p}>" for p in validator.shapes.objects(None, SH.targetObjectsOf)}
 
 
-def _split(line: str) -> tuple[str, str, str]:
-    subject, _, rest = line.partition(" ")
-    predicate, _, obj = rest.partition(" ")
-    return subject, predicate, obj.rstrip()[:-1].rstrip()
-
-
 def record_batches(lines: Callable[[], Iterable[str]], targeted: set[str], size: int = BATCH_TRIPLES,
                    objects_of: set[str] = frozenset()) -> Iterator[tuple[str, list[str]]]:
     """Batches of N-Triples (text, and the records it holds) from a graph's lines given subject by subject
@@ -115,7 +109,7 @@ def record_batches(lines: Callable[[], Iterable[str]], targeted: set[str], size:
         if line.startswith("_:"):
             blank.setdefault(line.partition(" ")[0], []).append(line)
         else:
-            subject, predicate, obj = _split(line)
+            subject, predicate, obj = ntriples_terms(line)
             if predicate == _RDF_TYPE and obj.startswith("<") and obj[1:-1] not in targeted:
                 types.setdefault(subject, []).append(line)
     tsc = f"<{TSC}"
@@ -128,7 +122,7 @@ def record_batches(lines: Callable[[], Iterable[str]], targeted: set[str], size:
         todo = []
         is_record = False
         for line in own:
-            _s, predicate, obj = _split(line)
+            _s, predicate, obj = ntriples_terms(line)
             if obj.startswith("_:"):
                 todo.append(obj)
             elif obj.startswith("<"):
@@ -145,7 +139,7 @@ def record_batches(lines: Callable[[], Iterable[str]], targeted: set[str], size:
             reached.add(node)
             for line in blank.get(node, ()):
                 out.append(line)
-                obj = _split(line)[2]
+                obj = ntriples_terms(line)[2]
                 if obj.startswith("_:"):
                     todo.append(obj)
                 elif obj in types:
@@ -184,13 +178,7 @@ def validate_in_batches(store, graph_iri: str, validator: Validator, pool, *, wo
     judged: list[URIRef] = []
     triples = 0
     lock = threading.Lock()
-    with tempfile.TemporaryFile() as dump, ThreadPoolExecutor(max_workers=workers) as executor:
-        store.ntriples(graph_iri, dump)
-
-        def lines() -> Iterator[str]:
-            dump.seek(0)
-            return (line.decode("utf-8") for line in dump)
-
+    with store.ntriples_lines(graph_iri) as lines, ThreadPoolExecutor(max_workers=workers) as executor:
         pending: deque[Future] = deque()
 
         def collect(future: Future) -> None:

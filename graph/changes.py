@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
@@ -38,6 +37,7 @@ from rdflib.term import Node
 
 from graph.namespaces import AS, TSC
 from graph.store import Store
+from graph.store.oxigraph import ntriples_terms
 from graph.writelock import WRITE_LOCK
 
 #: Graphs with a feed, by their path under ``{base}graph/``: exact names, and prefixes of families.
@@ -209,24 +209,15 @@ def graph_digests(store: Store, graph_iri: str) -> dict[URIRef, str]:
     then one pass subject by subject — over the engine's own N-Triples when it writes them subject by subject
     (:func:`ntriples_digests`: 3–4 times faster than terms), else over :meth:`graph.store.Store.subject_groups`."""
     if getattr(store, "ntriples_by_subject", False):
-        with tempfile.TemporaryFile() as dump:  # a file, not memory: 10M triples are 1.4 GB of N-Triples
-            store.ntriples(graph_iri, dump)  # type: ignore[attr-defined]
-            dump.seek(0)
-            blank_lines = _nt_blank_lines(line.decode("utf-8") for line in dump)  # first pass: blank nodes only
-            dump.seek(0)
-            digests = ntriples_digests((line.decode("utf-8") for line in dump), blank_lines)
+        with store.ntriples_lines(graph_iri) as lines:  # type: ignore[attr-defined]
+            blank_lines = _nt_blank_lines(lines())  # first pass: blank nodes only
+            digests = ntriples_digests(lines(), blank_lines)
         if digests is not None:
             return digests
     blank: dict[Node, list[tuple[Node, Node]]] = {}
     for row in store.query(BLANK_SUBJECTS_QUERY.format(graph=graph_iri)).rows:
         blank.setdefault(row[0], []).append((row[1], row[2]))
     return streamed_digests(store.subject_groups(graph_iri), blank)
-
-
-def _nt_split(line: str) -> tuple[str, str, str]:
-    head, _, rest = line.partition(" ")
-    predicate, _, obj = rest.partition(" ")
-    return head, predicate, obj.rstrip()[:-1].rstrip()  # without " ."
 
 
 def _nt_blank_lines(lines: Iterable[str]) -> dict[str, list[tuple[str, str, str | None]]]:
@@ -236,7 +227,7 @@ def _nt_blank_lines(lines: Iterable[str]) -> dict[str, list[tuple[str, str, str 
     found: dict[str, list[tuple[str, str, str | None]]] = {}
     for line in lines:
         if line.startswith("_:"):
-            subject, predicate, obj = _nt_split(line)
+            subject, predicate, obj = ntriples_terms(line)
             inner = obj if obj.startswith("_:") else None
             found.setdefault(subject, []).append((predicate, "_:" if inner else _nt_canonical(obj, known), inner))
     return found
@@ -316,7 +307,7 @@ def ntriples_digests(lines: Iterable[str], blank_lines: dict[str, list[tuple[str
         for line in lines:
             if line[0] != "<":
                 continue  # a blank node's triples: read beforehand
-            head, predicate, obj = _nt_split(line)
+            head, predicate, obj = ntriples_terms(line)
             if head != subject:
                 if subject:
                     close(subject, pairs)

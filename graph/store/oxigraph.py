@@ -8,7 +8,9 @@ process: a second one fails on the LOCK file, which we report as :class:`StoreLo
 from __future__ import annotations
 
 import sys
+import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
@@ -50,6 +52,14 @@ ENGINE_FORMATS = {
     "n3": ox.RdfFormat.N3,
     "json-ld": ox.RdfFormat.JSON_LD,
 }
+
+
+def ntriples_terms(line: str) -> tuple[str, str, str]:
+    """Subject, predicate and object of one N-Triples line as the engine writes them (terms apart by one space, no
+    space inside an IRI or a blank node label), each as written."""
+    subject, _, rest = line.partition(" ")
+    predicate, _, obj = rest.partition(" ")
+    return subject, predicate, obj.rstrip()[:-1].rstrip()  # without " ."
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -383,6 +393,20 @@ class OxigraphStore(Store):
         """One named graph as N-Triples, written by the engine itself (no Python per triple) in its index's order:
         subject by subject."""
         self._store.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph_iri))
+
+    @contextmanager
+    def ntriples_lines(self, graph_iri: str) -> Iterator[Callable[[], Iterator[str]]]:
+        """:meth:`ntriples` into a temporary file (not memory: 10M triples are 1.4 GB of N-Triples), and a function
+        that reads its lines from the start, as often as a reader needs passes (split them with
+        :func:`ntriples_terms`)."""
+        with tempfile.TemporaryFile() as dump:
+            self.ntriples(graph_iri, dump)
+
+            def lines() -> Iterator[str]:
+                dump.seek(0)
+                return (line.decode("utf-8") for line in dump)
+
+            yield lines
 
     def subject_groups(self, graph_iri: str) -> Iterator[tuple[Node, list[tuple[Node, Node]]]]:
         """Streamed on disk: the engine's graph index is ordered by graph, then subject, so a subject's triples come
