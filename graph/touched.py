@@ -66,7 +66,11 @@ def dependents(store: Store, graph_iri: str, nodes: set[Node]) -> set[URIRef]:
 
 def records_to_validate(store: Store, graph_iri: str, touched: Touched) -> set[URIRef]:
     """The records a change to ``graph_iri`` must be judged on (see the module docstring)."""
-    records = owners(store, graph_iri, touched.subjects, touched.links)
+    return with_dependents(store, graph_iri, owners(store, graph_iri, touched.subjects, touched.links), touched)
+
+
+def with_dependents(store: Store, graph_iri: str, records: set[URIRef], touched: Touched) -> set[URIRef]:
+    """``records`` (the :func:`owners` of what ``touched`` names) and the records that depend on them."""
     return records | dependents(store, graph_iri, records | {n for n in touched.subjects if isinstance(n, URIRef)})
 
 

@@ -38,7 +38,7 @@ from graph.rdfio import RdfBody
 from graph.settings import Settings
 from graph.store import QuerySyntaxError, Store, StoreError
 from graph.store.updates import NotWritable, UpdateError, check_syntax, evaluate, split
-from graph.touched import owners, records_to_validate, validation_data
+from graph.touched import owners, validation_data, with_dependents
 from graph.validation import ValidationReport, Validator, merge_reports
 from graph.writelock import WRITE_LOCK
 
@@ -137,8 +137,9 @@ def _journalled(store: Store, validator: Validator, changes) -> WriteOutcome:
         records: set[URIRef] = set()
         reports = []
         for graph_iri, what in touched.items():
-            judged = records_to_validate(store, graph_iri, what)
-            records |= owners(store, graph_iri, what.subjects, what.links)
+            changed = owners(store, graph_iri, what.subjects, what.links)
+            judged = with_dependents(store, graph_iri, changed, what)
+            records |= changed
             if judged:
                 reports.append(validator.validate(validation_data(store, graph_iri, judged)).about(judged))
         report = merge_reports(reports) if reports else None
