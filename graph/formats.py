@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from graph.namespaces import PREFIXES
-from graph.results import boolean_json, solutions_json, term_parts, to_csv, to_tsv
+from graph.results import boolean_json, engine_term, solutions_json, term_parts, to_csv, to_tsv
 from graph.store.base import QueryResult, Row, Triple
 
 if TYPE_CHECKING:
@@ -301,7 +301,7 @@ def graph_bytes(triples: list[Triple], fmt: Format) -> bytes:
     writer answered ``[]`` for blank nodes that point at each other). Triples are the engine's terms or rdflib
     terms (a remote store's answer). In TriG and N-Quads the triples are the default graph's (see
     :func:`graph_document`)."""
-    engine = [t if isinstance(t, ox.Triple) else ox.Triple(*(_engine_term(term) for term in t)) for t in triples]
+    engine = [t if isinstance(t, ox.Triple) else ox.Triple(*(engine_term(term) for term in t)) for t in triples]
     if fmt.key == "rdfxml":
         for triple in engine:
             if not _XML_NAME_END.search(triple.predicate.value):
@@ -313,19 +313,6 @@ def graph_bytes(triples: list[Triple], fmt: Format) -> bytes:
         return ox.serialize(quads, format=syntax, prefixes=dict(PREFIXES) if fmt.key == "trig" else None)
     prefixes = dict(PREFIXES) if fmt.key in ("turtle", "rdfxml") else None
     return ox.serialize(engine, format=syntax, prefixes=prefixes)
-
-
-def _engine_term(term):
-    if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
-        return term
-    kind, value, datatype, language = term_parts(term)
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
-    if language:
-        return ox.Literal(value, language=language)
-    return ox.Literal(value, datatype=ox.NamedNode(datatype) if datatype else None)
 
 
 #: The syntaxes that carry a dataset rather than a graph.

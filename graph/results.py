@@ -19,6 +19,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from graph.store.base import QueryResult, Row
+from graph.store.oxigraph import to_ox
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -56,17 +57,15 @@ def term_json(term) -> dict:
     return out
 
 
+def engine_term(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A pyoxigraph or rdflib term as the engine's own (the engine's terms pass as they are)."""
+    return term if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)) else to_ox(term)
+
+
 def term_ntriples(term) -> str:
     """One RDF term in N-Triples syntax (which TSV results use): IRIs in ``<>``, blank nodes ``_:``, literals
     quoted with their escapes — a line break in a value is written ``\\n``, never as a line break."""
-    kind, value, datatype, language = term_parts(term)
-    if kind == "uri":
-        return str(ox.NamedNode(value))
-    if kind == "bnode":
-        return f"_:{value}"
-    if language:
-        return str(ox.Literal(value, language=language))
-    return str(ox.Literal(value, datatype=ox.NamedNode(datatype) if datatype else None))
+    return str(engine_term(term))
 
 
 def term_text(term) -> str:
