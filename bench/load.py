@@ -70,7 +70,7 @@ from bench.load_writes import (
     verify_submissions,
 )
 from bench.procs import CpuMeter, format_cpu, server_roles
-from bench.server import cache_hits
+from bench.server import cache_hits, loadavg
 
 ROOT = peers.ROOT
 #: What the load's server runs with, beyond the token and the sources file (see the module docstring).
@@ -144,7 +144,7 @@ def phase(srv: LoadServer, partner: Partner, clients: int, duration_s: float, to
                "submissions-1": SubmissionWriter(srv.base, srv.token, label + "a", pause_s=pause_s),
                "submissions-2": SubmissionWriter(srv.base, srv.token, label + "b", pause_s=pause_s),
                "updates": UpdateWriter(srv.base, srv.token, label, pause_s=pause_s)}
-    load_before = os.getloadavg()
+    load_before = loadavg()
     deadline = time.monotonic() + duration_s
     threads = [threading.Thread(target=w.run, args=(deadline,), name=f"load-{name}", daemon=True)
                for name, w in writers.items()]
@@ -171,7 +171,7 @@ def phase(srv: LoadServer, partner: Partner, clients: int, duration_s: float, to
                      "harvest_runs": len(harvester.verified)},
         "submissions": submissions, "inserts": writers["updates"].accepted, "harvested_versions": harvester.accepted,
         "stuck_writers": stuck, "healthy": healthy(srv.base) and srv.server.process.poll() is None,
-        "loadavg_before": [round(x, 2) for x in load_before], "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "loadavg_before": load_before, "loadavg_after": loadavg(),
         "server_memory": srv.server.memory(), "cpu": cpu,
     }
     log(format_phase(result) + "\n    CPU, % of a core: " + format_cpu(cpu))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench import peers
 from bench.load_reads import SOURCE
+from bench.server import loadavg
 
 
 def describe_machine() -> dict:
@@ -46,7 +47,7 @@ def describe_machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
             "os": f"{distro} ({platform.platform()})" if distro else platform.platform(),
             "python": platform.python_version(), "packages": versions, "wrk": wrk_version,
-            "date": time.strftime("%Y-%m-%d %H:%M %Z"), "loadavg": [round(x, 2) for x in os.getloadavg()]}
+            "date": time.strftime("%Y-%m-%d %H:%M %Z"), "loadavg": loadavg()}
 
 
 #: Issue #17's goals for the load test: reads while the writers write keep this share of the reads without them

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -33,6 +32,7 @@ import requests
 
 from bench.run import WORK, dataset, describe_machine, in_process
 from bench.sections import replace_section
+from bench.server import loadavg
 from graph.settings import ROOT
 
 RESULTS = ROOT / "docs" / "benchmarks-scale.json"
@@ -43,10 +43,6 @@ GOALS = {"query_ms": {1_000_000: 300.0, 10_000_000: 3000.0}, "unvalidated_s_per_
 
 def log(message: str) -> None:
     print(f"[scale {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def stage(name: str, run):
