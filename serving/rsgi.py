@@ -34,6 +34,7 @@ chunk by chunk (each chunk pulled in the pool, so a long download holds no threa
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import io
 import json
@@ -336,7 +337,16 @@ class WSGIOverRSGI:
     # ------------------------------------------------------------------ running the app (in the pool)
 
     def _start(self, environ: dict) -> tuple[int, list, bytes, Iterator[bytes] | None]:
-        """Call the app; return its status, headers and either its whole body or its first chunk and the rest."""
+        """Call the app; return its status, headers and either its whole body or its first chunk and the rest.
+
+        The app runs in a context of its own (``contextvars``), in which the rest of a stream is read too
+        (:class:`_Closing`): the pool's threads take turns at a stream, and Flask's request context, pushed by
+        the stream's first chunk and popped after its last, must be popped in the context it was pushed in — else
+        the pop raises and the stream's end is lost."""
+        context = contextvars.copy_context()
+        return context.run(self._start_here, environ, context)
+
+    def _start_here(self, environ: dict, context: contextvars.Context) -> tuple[int, list, bytes, Iterator[bytes] | None]:
         started: dict = {}
         written: list[bytes] = []
 
@@ -364,7 +374,7 @@ class WSGIOverRSGI:
             _close(result)
             raise
         return _status_code(started["status"]), list(started["headers"]), b"".join([*written, *head]), \
-            _Closing(iterator, result)
+            _Closing(iterator, result, context)
 
     async def _stream(self, loop, proto, status: int, headers: list, first: bytes, rest: "_Closing") -> None:
         transport = proto.response_stream(status, headers)
@@ -384,16 +394,17 @@ class WSGIOverRSGI:
 
 
 class _Closing:
-    """The rest of an app's answer, and the close() PEP 3333 says must follow it."""
+    """The rest of an app's answer, and the close() PEP 3333 says must follow it, read in the context the app
+    began it in (see :meth:`WSGIOverRSGI._start`)."""
 
-    def __init__(self, iterator: Iterator[bytes], result: Iterable[bytes]) -> None:
-        self.iterator, self.result = iterator, result
+    def __init__(self, iterator: Iterator[bytes], result: Iterable[bytes], context: contextvars.Context) -> None:
+        self.iterator, self.result, self.context = iterator, result, context
 
     def next_or_done(self) -> object:
-        return next(self.iterator, _DONE)
+        return self.context.run(next, self.iterator, _DONE)
 
     def close(self) -> None:
-        _close(self.result)
+        self.context.run(_close, self.result)
 
 
 def _route_of(headers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:

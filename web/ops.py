@@ -119,7 +119,7 @@ def record(response: Response) -> Response:
         "route": route,
         "status": response.status_code,
         "ms": round(seconds * 1000, 1),
-        "bytes": response.calculate_content_length(),
+        "bytes": None if response.is_streamed else response.calculate_content_length(),  # never buffer a stream to count it
         "client": request.remote_addr,
         **({"event": event} if event else {}),
     }))
