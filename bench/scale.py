@@ -32,7 +32,7 @@ import requests
 
 from bench.run import WORK, dataset, describe_machine, in_process
 from bench.sections import replace_section
-from bench.server import loadavg
+from bench.server import LOCAL, SPARQL_PREFIXES, actor_update, loadavg, new_actor
 from graph.settings import ROOT
 
 RESULTS = ROOT / "docs" / "benchmarks-scale.json"
@@ -53,21 +53,46 @@ def stage(name: str, run):
     return {**result, "load_before": before, "load_after": loadavg()}
 
 
-def pages(data: Path, repeats: int = 3) -> dict:
-    from bench.server import insert_actor, new_actor, tscgraph
+GBF_TARGET = "https://w3id.org/tscgraph/vocab/gbf/target/"
 
-    out: dict = {"first_projects_ms": [], "export": []}
+
+def project_and_missing_targets(base: str, count: int) -> tuple[str, list[int]]:
+    """One project of the store and ``count`` GBF targets it does not contribute to yet (a write that changes it)."""
+    def ask(query: str) -> list[dict]:
+        answer = requests.post(base + "/sparql", data={"query": SPARQL_PREFIXES + query}, timeout=600,
+                               headers={"Accept": "application/sparql-results+json"})
+        answer.raise_for_status()
+        return answer.json()["results"]["bindings"]
+
+    project = ask("SELECT ?p WHERE { ?p a tsc:Project } LIMIT 1")[0]["p"]["value"]
+    has = {int(r["t"]["value"].rsplit("/", 1)[1]) for r in ask(f"SELECT ?t WHERE {{ <{project}> tsc:contributesToTarget ?t }}")}
+    return project, [n for n in range(1, 24) if n not in has][:count]
+
+
+def pages(data: Path, repeats: int = 3) -> dict:
+    from bench.server import tscgraph
+
+    out: dict = {"first_projects_ms": [], "first_projects_project_write_ms": [], "export": []}
     with tscgraph(WORK / "scale-pages", [data]) as ours, requests.Session() as writer:
-        requests.get(ours.base + "/projects", timeout=600)  # the state after setup, remembered
-        for _ in range(repeats):
-            answer = insert_actor(writer, ours.base, ours.token, new_actor("scale"))
+        def first_projects_after(write: str, key: str) -> None:
+            for _ in range(ours.web_processes()):  # the state before, remembered by every reader
+                requests.get(ours.base + "/projects", timeout=600)
+            answer = writer.post(ours.base + "/update", data=write.encode(), timeout=600, headers={
+                "Authorization": "Bearer " + ours.token, "Content-Type": "application/sparql-update"})
             if answer.status_code != 200:
                 raise RuntimeError(f"the write answered {answer.status_code}: {answer.text[:300]}")
             started = time.perf_counter()
             page = requests.get(ours.base + "/projects", headers={"Accept": "text/html"}, timeout=600)
-            out["first_projects_ms"].append(round((time.perf_counter() - started) * 1000, 1))
+            out[key].append(round((time.perf_counter() - started) * 1000, 1))
             if page.status_code != 200:
                 raise RuntimeError(f"/projects answered {page.status_code}")
+
+        for _ in range(repeats):  # a write the listing does not read: its answers are kept (graph/changekeys.py)
+            first_projects_after(actor_update(new_actor("scale")), "first_projects_ms")
+        project, targets = project_and_missing_targets(ours.base, repeats)
+        for target in targets:  # a write the listing reads: a project gains a target
+            first_projects_after(SPARQL_PREFIXES + f"INSERT DATA {{ GRAPH <{LOCAL}> {{ <{project}> "
+                                 f"tsc:contributesToTarget <{GBF_TARGET}{target}> }} }}", "first_projects_project_write_ms")
         for _ in range(repeats):
             started = time.perf_counter()
             with requests.get(ours.base + "/projects?format=csv", stream=True, timeout=600) as export:
@@ -78,6 +103,7 @@ def pages(data: Path, repeats: int = 3) -> dict:
             out["export"].append({"first_byte_ms": round(first_ms, 1), "whole_ms": round((time.perf_counter() - started) * 1000, 1),
                                   "bytes": size, "rows": int(export.headers.get("X-Tscgraph-Rows", "0"))})
     out["first_projects_median_ms"] = statistics.median(out["first_projects_ms"])
+    out["first_projects_project_write_median_ms"] = statistics.median(out["first_projects_project_write_ms"])
     out["export_first_byte_median_ms"] = statistics.median(e["first_byte_ms"] for e in out["export"])
     return out
 
@@ -186,8 +212,13 @@ def report_lines(results: dict) -> list[str]:
     if one_m:
         p = one_m["pages"]
         lines += ["", "### Pages at 1M", "", "| scenario | measured (each run) | goal |", "|---|---|---|",
-                  f"| first `/projects` after a write (one actor inserted) | {_ms(p['first_projects_median_ms'])} median "
-                  f"({', '.join(_ms(x) for x in p['first_projects_ms'])}) | ≤ {GOALS['first_projects_ms']:g} ms |",
+                  f"| first `/projects` after a write it does not read (one actor inserted: its answers kept) | "
+                  f"{_ms(p['first_projects_median_ms'])} median ({', '.join(_ms(x) for x in p['first_projects_ms'])}) "
+                  f"| ≤ {GOALS['first_projects_ms']:g} ms |",
+                  *([f"| first `/projects` after a write it reads (a project gains a GBF target) | "
+                     f"{_ms(p['first_projects_project_write_median_ms'])} median "
+                     f"({', '.join(_ms(x) for x in p['first_projects_project_write_ms'])}) | ≤ {GOALS['first_projects_ms']:g} ms |"]
+                    if p.get("first_projects_project_write_ms") else []),
                   f"| full CSV export of the projects: first byte | {_ms(p['export_first_byte_median_ms'])} median "
                   f"({', '.join(_ms(e['first_byte_ms']) for e in p['export'])}) | ≤ {GOALS['export_first_byte_ms']:g} ms |",
                   f"| … its last byte ({p['export'][0]['rows']:,} rows, {p['export'][0]['bytes'] / 1e6:.1f} MB) | "

@@ -141,10 +141,14 @@ def actor_triples(iri: str) -> str:
     return f'<{iri}> a tsc:Actor ; skos:prefLabel "Actor {name}"@en , "Acteur {name}"@fr ; tsc:actorType <{NGO}> .\n'
 
 
+def actor_update(iri: str) -> str:
+    """The SPARQL Update ``INSERT DATA`` of one actor into the local graph."""
+    return SPARQL_PREFIXES + f"INSERT DATA {{ GRAPH <{LOCAL}> {{ {actor_triples(iri)} }} }}"
+
+
 def insert_actor(session: requests.Session, base: str, token: str, iri: str) -> requests.Response:
     """SPARQL Update: ``INSERT DATA`` of one actor into the local graph (``POST /update``)."""
-    update = SPARQL_PREFIXES + f"INSERT DATA {{ GRAPH <{LOCAL}> {{ {actor_triples(iri)} }} }}"
-    return session.post(base + "/update", data=update.encode(), timeout=WRITE_TIMEOUT,
+    return session.post(base + "/update", data=actor_update(iri).encode(), timeout=WRITE_TIMEOUT,
                         headers={"Authorization": "Bearer " + token, "Content-Type": "application/sparql-update"})
 
 

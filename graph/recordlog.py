@@ -18,8 +18,9 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import DCTERMS, XSD
 
+from graph.changekeys import predicate_key
 from graph.iris import is_iri
 from graph.namespaces import TSC
 from graph.store import Store
@@ -80,7 +81,8 @@ def stamp_new_records(store: Store, graphs: Iterable[str], now: datetime | None 
         if log is None:
             continue
         _check_iri(graph_iri)
-        store.update(STAMP_UPDATE.format(log=log, graph=graph_iri, now=stamp.n3(), tsc=str(TSC), only=only))
+        store.update(STAMP_UPDATE.format(log=log, graph=graph_iri, now=stamp.n3(), tsc=str(TSC), only=only),
+                     changes=[predicate_key(str(DCTERMS.dateAccepted))])  # all it inserts
 
 
 def latest_records(store: Store, log_graph: str, limit: int = 10) -> list[dict]:

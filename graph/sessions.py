@@ -28,6 +28,7 @@ from urllib.parse import quote
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
+from graph.changekeys import graph_key
 from graph.iris import is_iri
 from graph.settings import Settings
 from graph.store import Store
@@ -62,8 +63,8 @@ def start_session(store: Store, settings: Settings, login: str, now: datetime | 
             f"?s {_iri(PROV.wasAssociatedWith)} ?editor ; {_iri(PROV.startedAtTime)} ?started ; ?p ?o . "
             f"FILTER(?started < {oldest.n3()} || ?editor NOT IN ({configured})) }} }} ;\n"
             f"INSERT DATA {{ GRAPH {graph} {{ {_iri(record)} {_iri(RDF.type)} {_iri(PROV.Activity)} ; "
-            f"{_iri(PROV.wasAssociatedWith)} {_iri(editor)} ; {_iri(PROV.startedAtTime)} {started.n3()} }} }}"
-        )
+            f"{_iri(PROV.wasAssociatedWith)} {_iri(editor)} ; {_iri(PROV.startedAtTime)} {started.n3()} }} }}",
+            changes=[graph_key(settings.sessions_graph)])
     return session_id
 
 
@@ -92,7 +93,8 @@ def end_session(store: Store, settings: Settings, session_id: str) -> None:
     """Delete the session's record: every copy of its cookie ends."""
     graph = _iri(settings.sessions_graph)
     with WRITE_LOCK:
-        store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {_iri(session_iri(settings, session_id))} ?p ?o }} }}")
+        store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {_iri(session_iri(settings, session_id))} ?p ?o }} }}",
+                     changes=[graph_key(settings.sessions_graph)])
 
 
 def _configured(settings: Settings) -> list[str]:

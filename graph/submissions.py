@@ -42,6 +42,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from graph.changekeys import graph_key
 from graph.iris import is_iri
 from graph.namespaces import TSC, VOCAB
 from graph.reports import report_update
@@ -202,7 +203,7 @@ def submit(store: Store, validator: Validator, settings: Settings, content: Grap
         report_text, recorded = report_update(store, settings, shacl, records, activity="submission",
                                               source=str(iri), public=False, content=content, at=now)
         operations += [report_text, _insert_moderation(settings, [(recorded.activity, PROV.used, iri)])]
-        store.update(" ;\n".join(operations))
+        store.update(" ;\n".join(operations), changes=[graph_key(graph), graph_key(settings.moderation_graph)])
     return _get_or_fail(store, settings, submission_id)
 
 
@@ -251,7 +252,7 @@ def reject(store: Store, settings: Settings, submission_id: str, editor: str, re
         n = _next_event(store, settings, submission.iri)
         store.update(" ;\n".join(_status_change(
             settings, submission.iri, "rejected", n, _now(), editor, Literal(reason.strip()),
-            extra=[(_event_iri(submission.iri, n), PROV.used, submission.iri)])))
+            extra=[(_event_iri(submission.iri, n), PROV.used, submission.iri)])), changes=[graph_key(settings.moderation_graph)])
     return _get_or_fail(store, settings, submission_id)
 
 

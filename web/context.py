@@ -11,6 +11,7 @@ from typing import Callable, Hashable, TypeVar
 
 from flask import current_app, g, request
 
+from graph.changekeys import unchanged_for
 from graph.queries import NamedQuery
 from graph.settings import Settings
 from graph.store import Store
@@ -87,6 +88,19 @@ def data_version(*, private: bool = False) -> str:
     return version + ("|preview:" + ",".join(extra) if extra else "")
 
 
+def public_change(version: str) -> tuple[str, frozenset | None] | None:
+    """The public state just before ``version`` and what the writes between them changed
+    (:mod:`graph.changekeys`), when ``version`` is this request's public state and the publisher says so; else
+    None (a preview, a private state, an external store's). For answers kept across writes that cannot have
+    changed them (:meth:`StateCache.remember`)."""
+    state = g.get("pinned_state")
+    if state is None:
+        state = getattr(snapshots(), "state", None)
+    if getattr(state, "public_version", None) != version or state.prior_public_version is None:
+        return None
+    return state.prior_public_version, state.changed
+
+
 T = TypeVar("T")
 
 
@@ -104,19 +118,29 @@ class StateCache:
         self.answers: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def remember(self, version: object, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()`` for ``key`` in state ``version``: answers of earlier states are never returned and
-        age out of the LRU (several states are current at once: the public one and that of every graph)."""
+    def remember(self, version: object, key: Hashable, compute: Callable[[], T], *, reads: frozenset | None = None,
+                 since: tuple[str, frozenset | None] | None = None, visible: Callable[[str], bool] | None = None) -> T:
+        """``compute()`` for ``key`` in state ``version``: answers of earlier states age out of the LRU (several
+        states are current at once: the public one and that of every graph) and are never returned — except the
+        answer of the state just before (``since``: that state, and what changed since: :func:`public_change`)
+        when the change touched nothing the answer ``reads`` in the graphs it sees (``visible``), keys of
+        :mod:`graph.changekeys`: then it is the same answer, and is kept for ``version`` too."""
         entry = (version, key)
         with self.lock:
             if entry in self.answers:
                 self.answers.move_to_end(entry)
                 return self.answers[entry]
+            if reads is not None and since is not None and visible is not None and (since[0], key) in self.answers \
+                    and unchanged_for(since[1], reads, visible):
+                return self._keep(entry, self.answers[(since[0], key)])
         value = compute()
         with self.lock:
-            self.answers[entry] = value
-            while len(self.answers) > self.size:
-                self.answers.popitem(last=False)
+            return self._keep(entry, value)
+
+    def _keep(self, entry: tuple, value: T) -> T:
+        self.answers[entry] = value
+        while len(self.answers) > self.size:
+            self.answers.popitem(last=False)
         return value
 
 

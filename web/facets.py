@@ -35,8 +35,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
+from graph import changekeys
 from graph.iris import is_iri
-from graph.namespaces import sparql_prologue
+from graph.namespaces import PREFIXES, sparql_prologue
 from graph.text import fold
 from web.context import StateCache
 from web.links import MAX_PAGE
@@ -380,14 +381,26 @@ def check_values(store, listing: Listing, selection: Selection) -> None:
             raise FacetError(f"{facet.key}: unknown value(s) {', '.join(unknown)}")
 
 
-def run_listing(store, memo: StateCache, version: object, listing: Listing, selection: Selection, pick: Callable, lang: str = "") -> Answer:
-    """The selection's items in order and every facet's counts (see the module's docstring)."""
+def listing_reads(listing: Listing) -> frozenset:
+    """What a listing's answers read (:mod:`graph.changekeys`): the members of its class and the properties of its
+    facets, texts, titles and sort keys — a write that changes none of them leaves its answers as they were."""
+    paths = [listing.title_path, *listing.text_paths, *(s.path for s in listing.sorts if s.path),
+             *(f.path for f in listing.facets), *(f.end_path for f in listing.facets if f.end_path)]
+    return changekeys.reads(paths=paths, classes=[listing.cls], prefixes=PREFIXES)
+
+
+def run_listing(store, memo: StateCache, version: object, listing: Listing, selection: Selection, pick: Callable,
+                lang: str = "", *, since: tuple | None = None, visible: Callable[[str], bool] | None = None) -> Answer:
+    """The selection's items in order and every facet's counts (see the module's docstring). ``since`` and
+    ``visible``: the state before ``version`` and what changed since, and the graphs ``store`` sees — the answers
+    of that state are kept when the change did not touch what the listing reads (:meth:`StateCache.remember`)."""
     text = selection.needle
+    kept = {"reads": listing_reads(listing), "since": since, "visible": visible}
 
     def select(sparql: str, with_text: bool) -> list:
         bound = text if with_text else ""
         return memo.remember(version, ("select", sparql, bound), lambda: (
-            store.select(sparql, bindings={"q": Literal(bound)}) if bound else store.select(sparql)))
+            store.select(sparql, bindings={"q": Literal(bound)}) if bound else store.select(sparql)), **kept)
 
     query = items_query(listing, selection)
     items = [r["item"] for r in select(query, bool(text))]
@@ -400,7 +413,7 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
             key_rows = select(keys_query(listing, sort, where=selection_where(listing, selection), text=bool(text)), bool(text))
         return sort_items(items, key_rows, sort, pick)
 
-    ordered = memo.remember(version, ("order", query, text, sort.key, lang), order)
+    ordered = memo.remember(version, ("order", query, text, sort.key, lang), order, **kept)
     facets = {}
     for facet in listing.facets:
         chosen = selection.chosen.get(facet.key, ())
@@ -506,7 +519,9 @@ def answer(listing: Listing, selection: Selection) -> Answer:
     from web.i18n import current_lang
     from web.labels import pick_text
 
-    return run_listing(context.store(), context.state_cache(), context.data_version(), listing, selection, pick_text, current_lang())
+    version = context.data_version()
+    return run_listing(context.store(), context.state_cache(), version, listing, selection, pick_text, current_lang(),
+                       since=context.public_change(version), visible=context.settings().is_public_graph)
 
 
 @dataclass

@@ -114,8 +114,14 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update, atomically."""
+    def update(self, sparql: str, *, changes: Iterable[str] | None = None) -> None:
+        """Run a SPARQL 1.1 Update, atomically. ``changes``: what it can change, as :mod:`graph.changekeys` keys,
+        when the caller knows (a fixed template); None: anything."""
+
+    def take_changes(self) -> frozenset | None:
+        """What the writes since the last call changed (:mod:`graph.changekeys`), and start again; None: unknown
+        (a store that does not keep account, like an external one: its readers recompute after every write)."""
+        return None
 
     @abc.abstractmethod
     def add_graphs(self, graphs: Mapping[str, Graph]) -> int:
@@ -123,6 +129,14 @@ class Store(abc.ABC):
 
         Returns the number of triples sent.
         """
+
+    def add_triples(self, graph_iri: str, triples: Sequence[tuple[Node, Node, Node]]) -> int:
+        """:meth:`add_graphs` of one graph given as triples (rdflib terms): for many triples made in code, which an
+        rdflib Graph would index for nothing (the embedded store takes them as they are)."""
+        graph = Graph()
+        for triple in triples:
+            graph.add(triple)
+        return self.add_graphs({graph_iri: graph})
 
     @abc.abstractmethod
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> int:

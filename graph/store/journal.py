@@ -63,8 +63,10 @@ def recover(store_dir: Path) -> bool:
 class Journal:
     """The changes of one write to ``engine`` (a pyoxigraph Store), with the marker of :func:`recover`."""
 
-    def __init__(self, engine: ox.Store, store_dir: Path | None, recovery_point: Callable[[], str | None] | None):
+    def __init__(self, engine: ox.Store, store_dir: Path | None, recovery_point: Callable[[], str | None] | None,
+                 *, on_change: Callable[[list[ox.Quad]], None] | None = None):
         self.engine = engine
+        self.on_change = on_change  #: told the quads each change removed and added (the store's change ledger)
         self.removed: list[list[ox.Quad]] = []
         self.added: list[list[ox.Quad]] = []
         self.marker: Path | None = None
@@ -96,6 +98,8 @@ class Journal:
             self.engine.extend(added)
         self.removed.append(removed)
         self.added.append(added)
+        if self.on_change is not None:
+            self.on_change(removed + added)
         return removed, added
 
     def changed(self) -> tuple[list[ox.Quad], list[ox.Quad]]:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, Litera
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier, Node
 
+from graph.changekeys import ChangeLedger, graph_key, triple_keys, type_key
 from graph.namespaces import PREFIXES
 from graph.querytext import describe_syntax_error, names_dataset
 from graph.store.base import (
@@ -116,6 +117,8 @@ class OxigraphStore(Store):
         self.write_count = 0
         #: Where a write's journal finds a snapshot of the state before it (set by the snapshot publisher).
         self.recovery_point: Callable[[], str | None] | None = None
+        #: What the writes since the last snapshot changed (:mod:`graph.changekeys`), for the readers' caches.
+        self.changes = ChangeLedger()
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -154,7 +157,8 @@ class OxigraphStore(Store):
         """A journal for a write applied change by change (see :mod:`graph.store.journal`)."""
         from graph.store.journal import Journal
 
-        journal = Journal(self._store, self.path, self.recovery_point)  # its recovery snapshot: the state before
+        journal = Journal(self._store, self.path, self.recovery_point,  # its recovery snapshot: the state before
+                          on_change=self._note_quads)
         self.write_count += 1
         return journal
 
@@ -212,6 +216,17 @@ class OxigraphStore(Store):
             self._store.remove(quad)
             self._drop_empty_markers()
 
+    def take_changes(self) -> frozenset | None:
+        return self.changes.take()
+
+    def _note_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """The keys of quads a write removed or added (:mod:`graph.changekeys`)."""
+        keys: set[str] = set()
+        for quad in quads:
+            obj = quad.object
+            keys.update(triple_keys(quad.predicate.value, obj.value if isinstance(obj, ox.NamedNode) else None))
+        self.changes.note(keys)
+
     def load_files(self, files, graph_iri: str, *, base_iri: str, replace: bool = False,
                    check: Callable[[str], None] | None = None, progress: Callable[[str], None] | None = None) -> int:
         """Parse triple files with the engine's bulk loader into ``graph_iri``: all or nothing, in flat memory.
@@ -224,6 +239,7 @@ class OxigraphStore(Store):
         what was loaded before it counts (:meth:`bulk_load_fresh`).
         """
         target = ox.NamedNode(graph_iri)
+        self.changes.note([graph_key(graph_iri)])
         if self.count(graph_iri) == 0:
             return self.bulk_load_fresh(files, graph_iri, base_iri=base_iri, check=check, progress=progress)
         staging = STAGING_PREFIX + uuid.uuid4().hex
@@ -249,6 +265,7 @@ class OxigraphStore(Store):
         if self.count(graph_iri):
             raise StoreError(f"<{graph_iri}> holds data: a bulk load fills an empty graph")
         marker = ox.Quad(target, ox.NamedNode(BULK_LOADING), ox.Literal(uuid.uuid4().hex), ox.NamedNode(BULK_MARKERS))
+        self.changes.note([graph_key(graph_iri)])
         self._store.add(marker)  # first
         try:
             for number, (path, fmt) in enumerate(files, 1):
@@ -461,8 +478,9 @@ class OxigraphStore(Store):
 
     # ------------------------------------------------------------------ writes
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, changes: Iterable[str] | None = None) -> None:
         self.write_count += 1
+        self.changes.note(changes)
         try:
             self._store.update(sparql)
         except SyntaxError as exc:
@@ -471,16 +489,49 @@ class OxigraphStore(Store):
             raise StoreError(f"update failed: {exc}") from None
 
     def add_graphs(self, graphs: Mapping[str, Graph]) -> int:
+        return self._add({iri: iter(graph) for iri, graph in graphs.items()})
+
+    def add_triples(self, graph_iri: str, triples: Sequence[tuple[Node, Node, Node]]) -> int:
+        return self._add({graph_iri: iter(triples)})
+
+    def _add(self, graphs: Mapping[str, Iterator[tuple[Node, Node, Node]]]) -> int:
+        """Add triples to named graphs in one transaction, noting what they change on the way (one pass). A term
+        repeated (a predicate, a class, a timestamp) is converted once."""
+        predicates: set = set()
+        classes: set = set()
+        converted: dict = {}
+        count = 0
+
+        def term(node: Node):
+            found = converted.get(node)
+            if found is None:
+                found = to_ox(node)
+                if len(converted) < 10_000 and not isinstance(node, BNode):
+                    converted[node] = found
+            return found
+
         def quads() -> Iterator[ox.Quad]:
-            for iri, graph in graphs.items():
-                yield from _quads(iri, graph)
+            nonlocal count
+            rdf_type = RDF.type  # a namespace's attribute is made anew at each reading
+            for iri, triples in graphs.items():
+                name = ox.NamedNode(iri)
+                for s, p, o in triples:
+                    count += 1
+                    predicates.add(p)
+                    if p == rdf_type:
+                        classes.add(o)
+                        yield ox.Quad(to_ox(s), term(p), term(o), name)
+                    else:
+                        yield ox.Quad(to_ox(s), term(p), to_ox(o), name)
 
         self.write_count += 1
         try:
             self._store.extend(quads())
         except OSError as exc:
             raise StoreError(f"write failed, nothing was written: {exc}") from None
-        return sum(len(g) for g in graphs.values())
+        self.changes.note({key for p in predicates for key in triple_keys(str(p), None)}
+                          | {type_key(str(c)) for c in classes if isinstance(c, URIRef)})
+        return count
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> int:
         """Replace the graphs with one SPARQL Update (``DROP`` + ``INSERT DATA`` per graph).
@@ -490,6 +541,7 @@ class OxigraphStore(Store):
         would show for a moment. Measured: 200k triples swap in ~1 s.
         """
         operations = []
+        self.changes.note([graph_key(iri) for iri in graphs])  # what the old content held is not read
         for iri, graph in graphs.items():
             name = ox.NamedNode(iri)
             operations.append(f"DROP SILENT GRAPH {name}")
@@ -505,7 +557,7 @@ class OxigraphStore(Store):
         return sum(len(g) for g in graphs.values())
 
     def drop_graph(self, graph_iri: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph_iri).value}>")
+        self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph_iri).value}>", changes=[graph_key(graph_iri)])
 
     def close(self) -> None:
         store = getattr(self, "_store", None)

@@ -17,7 +17,9 @@ file or the new, whole). Snapshots are immutable, so any number of processes may
 ``CURRENT`` names two states: ``generation`` changes with every write, ``public`` only with writes that
 change what the public reads (public caches and ETags key on it, so a private write — a pending submission, a
 sign-in — tells the public nothing); ``prior`` is the public state just before ``public``, the one a reader's
-cache may still answer from while it computes the new answer (:mod:`serving.rsgi`, "stale while revalidate").
+cache may still answer from while it computes the new answer (:mod:`serving.rsgi`, "stale while revalidate"),
+and ``changed`` what the writes between them changed (:mod:`graph.changekeys`: the properties and classes, or the
+graphs changed blindly), so a reader keeps the answers of ``prior`` that read none of it (:class:`web.context.StateCache`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.changekeys import merge
 from graph.writelock import WRITE_LOCK
 
 CURRENT = "CURRENT"
@@ -45,6 +48,9 @@ class State:
     path: str | None = None
     run: str = ""  #: drawn when the writer starts: numbers start again with it, so names carry it too
     prior: int | None = None  #: the public state before ``public`` (None: none since the writer started)
+    #: What changed from ``prior`` to ``public``, as :mod:`graph.changekeys` keys (None: unknown), so a reader
+    #: may keep an answer of ``prior`` the change cannot have touched.
+    changed: frozenset | None = None
 
     @property
     def version(self) -> str:
@@ -70,16 +76,17 @@ def read_state(directory: Path) -> State | None:
 def state_from(data: dict) -> State:
     """A state as ``CURRENT`` and the writer's ``/_tscgraph/state`` say it (the latter without its path); a
     missing number raises ``KeyError``, a wrong one ``ValueError``."""
-    prior = data.get("prior")
+    prior, changed = data.get("prior"), data.get("changed")
     return State(int(data["generation"]), int(data["public"]), data.get("path"), str(data.get("run", "")),
-                 None if prior is None else int(prior))
+                 None if prior is None else int(prior), None if changed is None else frozenset(map(str, changed)))
 
 
 def write_state(directory: Path, state: State) -> None:
     """Publish ``state``: written aside, then renamed over ``CURRENT`` (atomic on POSIX)."""
     tmp = Path(directory) / f".{CURRENT}.{os.getpid()}.{threading.get_ident()}"
     tmp.write_text(json.dumps({"generation": state.generation, "public": state.public, "path": state.path,
-                               "run": state.run, "prior": state.prior}), encoding="utf-8")
+                               "run": state.run, "prior": state.prior,
+                               "changed": None if state.changed is None else sorted(state.changed)}), encoding="utf-8")
     os.replace(tmp, Path(directory) / CURRENT)
 
 
@@ -100,6 +107,7 @@ class SnapshotPublisher:
         last = int(earlier[-1].name) if earlier else 0
         self._state = State(last, last, None, uuid.uuid4().hex[:12])
         self._write_count = -1
+        self._pending: frozenset | None = None  # changed since the public state: unknown before the first
         self.refresh()
         if hasattr(store, "recovery_point"):
             store.recovery_point = self.recovery_point
@@ -116,8 +124,15 @@ class SnapshotPublisher:
                 self._superseded[Path(self._state.path)] = time.monotonic()
             path.parent.mkdir(parents=True, exist_ok=True)
             old = self._state
-            self._state = State(generation, generation if public else old.public, str(path), old.run,
-                                old.public if public and old.path is not None else old.prior)
+            # A private write's keys wait for the next public state: another thread's public write may be in
+            # this snapshot already, before its own refresh (writes and refreshes are separate turns of the lock).
+            self._pending = merge(self._pending, self.store.take_changes())
+            if public:
+                self._state = State(generation, generation, str(path), old.run,
+                                    old.public if old.path is not None else old.prior, self._pending)
+                self._pending = frozenset()
+            else:
+                self._state = State(generation, old.public, str(path), old.run, old.prior, old.changed)
             write_state(self.directory, self._state)
             self._drop_old()
             return self._state
