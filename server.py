@@ -91,13 +91,14 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, role: str 
     app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir)
     app.extensions["tscgraph.shutdown"] = shutdown
 
-    from web import i18n, links, security
+    from web import context, i18n, links, security
     from web.ops import Metrics
 
     i18n.init_app(app, settings.translations_dir, settings.languages, settings.default_lang)
     links.init_app(app)
     security.init_app(app, settings)
     app.extensions["tscgraph.metrics"] = Metrics()
+    app.teardown_request(context.close_prior_store)  # a snapshot a listing opened to bring its answers up to date
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     return app

@@ -7,7 +7,10 @@ A change is described by **keys**, a set of short strings:
 * ``"t <iri>"`` — ``rdf:type <iri>`` triples were added or removed (they also give ``"p rdf:type"``);
 * ``"g <iri>"`` — something unknown changed in the named graph ``<iri>`` (a graph replaced, dropped or loaded);
 
-and ``None`` means "unknown": anything may have changed. An answer says what it **reads** the same way, as
+and ``None`` means "unknown": anything may have changed. A :class:`Change` also keeps, per key, the subjects of the
+triples it changed (IRIs; ``None`` when not known: a blank node, a write that did not say, more than
+:data:`MAX_SUBJECTS`), so an answer built item by item may be brought up to date for those items alone
+(:func:`touched`). An answer says what it **reads** the same way, as
 ``"p …"`` and ``"t …"`` keys, for the properties it follows and the classes whose members it selects. It still
 holds after a change when no key of the change is one it reads and no graph it can see was changed blindly
 (:func:`unchanged_for`). The description errs one way only: a key too many costs a recomputation, a key missing
@@ -24,10 +27,30 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-Keys = frozenset  # of str
+#: Subjects kept per key; past it, the key's subjects are "not known" (a bulk write: answers are computed anew).
+MAX_SUBJECTS = 1000
+
+
+@dataclass(frozen=True)
+class Change:
+    """What some writes changed: each key, with the IRIs of the subjects of its changed triples (None: not known)."""
+
+    subjects: Mapping[str, frozenset | None]
+
+    @property
+    def keys(self) -> frozenset:
+        return frozenset(self.subjects)
+
+    def to_json(self) -> dict:
+        return {key: None if found is None else sorted(found) for key, found in sorted(self.subjects.items())}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "Change":
+        return cls({str(key): None if found is None else frozenset(map(str, found)) for key, found in data.items()})
 
 
 def predicate_key(iri: str) -> str:
@@ -50,9 +73,20 @@ def triple_keys(predicate: str, obj: str | None) -> tuple[str, ...]:
     return (predicate_key(predicate),)
 
 
-def merge(first: frozenset | None, second: frozenset | None) -> frozenset | None:
+def merge(first: Change | None, second: Change | None) -> Change | None:
     """Two changes one after the other (unknown absorbs)."""
-    return None if first is None or second is None else first | second
+    if first is None or second is None:
+        return None
+    subjects = dict(first.subjects)
+    for key, found in second.subjects.items():
+        subjects[key] = _union(subjects[key], found) if key in subjects else found
+    return Change(subjects)
+
+
+def _union(first: frozenset | None, second: frozenset | None) -> frozenset | None:
+    if first is None or second is None or len(first) + len(second) > MAX_SUBJECTS:
+        return None
+    return first | second
 
 
 _IRI = re.compile(r"<([^<>\s]*)>")
@@ -78,38 +112,60 @@ def reads(*, paths: Iterable[str] = (), classes: Iterable[str] = (), prefixes: M
     return frozenset(keys)
 
 
-def unchanged_for(change: frozenset | None, read: frozenset, visible: Callable[[str], bool]) -> bool:
+def unchanged_for(change: Change | None, read: frozenset, visible: Callable[[str], bool]) -> bool:
     """Whether an answer that reads ``read`` (over the graphs ``visible`` says it sees) is the same after
     ``change``: the change is known, touches none of its keys, and changed no graph it sees blindly."""
+    return touched(change, read, visible) == frozenset()
+
+
+def touched(change: Change | None, read: frozenset, visible: Callable[[str], bool]) -> frozenset | None:
+    """The subjects whose triples that an answer reads (``read``, over the graphs ``visible`` says it sees)
+    ``change`` changed; None when they are not known (an unknown change, a graph it sees changed blindly, a key it
+    reads whose subjects were not kept). Empty: the answer is as it was."""
     if change is None:
-        return False
-    for key in change:
+        return None
+    found: set[str] = set()
+    for key, subjects in change.subjects.items():
         if key.startswith("g "):
             if visible(key[2:]):
-                return False
+                return None
         elif key in read:
-            return False
-    return True
+            if subjects is None:
+                return None
+            found |= subjects
+    return frozenset(found)
 
 
 class ChangeLedger:
-    """The keys of the writes made since the last :meth:`take` (a store's; thread-safe). It starts unknown: what
-    happened before it was made (a store opened, a cut write undone) cannot be said."""
+    """The keys of the writes made since the last :meth:`take`, with their subjects (a store's; thread-safe). It
+    starts unknown: what happened before it was made (a store opened, a cut write undone) cannot be said."""
 
     def __init__(self) -> None:
-        self._keys: set[str] | None = None
+        self._subjects: dict[str, set[str] | None] | None = None
         self._lock = threading.Lock()
 
-    def note(self, keys: Iterable[str] | None) -> None:
-        """Keys of one write; None: the write cannot say what it changed."""
+    def note(self, keys: Iterable[str] | Mapping[str, Iterable[str] | None] | None) -> None:
+        """What one write changed: keys (their subjects not known), or key → subjects (an IRI each; None: not
+        known); None: the write cannot say what it changed."""
         with self._lock:
             if keys is None:
-                self._keys = None
-            elif self._keys is not None:
-                self._keys.update(keys)
+                self._subjects = None
+                return
+            if self._subjects is None:
+                return
+            pairs = keys.items() if isinstance(keys, Mapping) else ((key, None) for key in keys)
+            for key, subjects in pairs:
+                kept = self._subjects.get(key, set())
+                if subjects is None or kept is None:
+                    self._subjects[key] = None
+                else:
+                    kept.update(subjects)
+                    self._subjects[key] = kept if len(kept) <= MAX_SUBJECTS else None
 
-    def take(self) -> frozenset | None:
-        """The keys since the last take (None: unknown), and start again from nothing."""
+    def take(self) -> Change | None:
+        """What changed since the last take (None: unknown), and start again from nothing."""
         with self._lock:
-            keys, self._keys = self._keys, set()
-        return None if keys is None else frozenset(keys)
+            subjects, self._subjects = self._subjects, {}
+        if subjects is None:
+            return None
+        return Change({key: None if found is None else frozenset(found) for key, found in subjects.items()})

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from graph import changekeys
-from graph.changekeys import ChangeLedger, graph_key, predicate_key, type_key, unchanged_for
+from graph.changekeys import Change, ChangeLedger, graph_key, predicate_key, type_key, unchanged_for
 from graph.namespaces import PREFIXES, TSC
 from graph.store.snapshots import SnapshotPublisher, read_state
 from graph.writes import apply_update
@@ -20,6 +20,11 @@ from web.projects import PROJECTS
 SKOS_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 RDF_TYPE = changekeys.RDF_TYPE
 PREFIX = "PREFIX tsc: <https://w3id.org/tscgraph/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+
+
+def keys(*found: str) -> Change:
+    """A change of these keys, their subjects not known."""
+    return Change({key: None for key in found})
 
 
 def actor_update(name: str) -> str:
@@ -45,27 +50,40 @@ def test_a_path_names_its_properties_and_a_class_its_members():
 def test_an_answer_holds_only_when_the_change_is_known_and_misses_what_it_reads():
     read = frozenset({predicate_key("https://ex.org/title"), type_key("https://ex.org/Project")})
     public = lambda graph: not graph.endswith("/private")  # noqa: E731
-    assert unchanged_for(frozenset({predicate_key(SKOS_LABEL), type_key("https://ex.org/Actor"),
-                                    predicate_key(RDF_TYPE), graph_key("https://ex.org/private")}), read, public)
-    assert unchanged_for(frozenset(), read, public)
+    assert unchanged_for(keys(predicate_key(SKOS_LABEL), type_key("https://ex.org/Actor"), predicate_key(RDF_TYPE),
+                              graph_key("https://ex.org/private")), read, public)
+    assert unchanged_for(keys(), read, public)
     assert not unchanged_for(None, read, public)  # unknown
-    assert not unchanged_for(frozenset({type_key("https://ex.org/Project")}), read, public)
-    assert not unchanged_for(frozenset({predicate_key("https://ex.org/title")}), read, public)
-    assert not unchanged_for(frozenset({graph_key("https://ex.org/public")}), read, public)  # changed blindly
+    assert not unchanged_for(keys(type_key("https://ex.org/Project")), read, public)
+    assert not unchanged_for(keys(predicate_key("https://ex.org/title")), read, public)
+    assert not unchanged_for(keys(graph_key("https://ex.org/public")), read, public)  # changed blindly
+    # which subjects: those of the keys it reads, when every one of them is known
+    title, label = predicate_key("https://ex.org/title"), predicate_key(SKOS_LABEL)
+    known = Change({title: frozenset({"https://ex.org/p1"}), label: None, type_key("https://ex.org/Project"):
+                    frozenset({"https://ex.org/p2"})})
+    assert changekeys.touched(known, read, public) == {"https://ex.org/p1", "https://ex.org/p2"}
+    assert changekeys.touched(Change({title: None}), read, public) is None
+    assert changekeys.touched(Change({label: None}), read, public) == frozenset()
 
 
 def test_the_ledger_gathers_until_taken_and_unknown_absorbs():
     ledger = ChangeLedger()
     assert ledger.take() is None  # what happened before it was made is not known
     ledger.note(["p a"])
-    ledger.note(["p b"])
-    assert ledger.take() == {"p a", "p b"}
-    assert ledger.take() == frozenset()
+    ledger.note({"p b": ["https://ex.org/s1"]})
+    ledger.note({"p b": ["https://ex.org/s2"], "p c": ["https://ex.org/s3"]})
+    assert ledger.take() == Change({"p a": None, "p b": frozenset({"https://ex.org/s1", "https://ex.org/s2"}),
+                                    "p c": frozenset({"https://ex.org/s3"})})
+    assert ledger.take() == Change({})
+    ledger.note({"p d": [f"https://ex.org/s{n}" for n in range(changekeys.MAX_SUBJECTS + 1)]})
+    assert ledger.take() == Change({"p d": None})  # too many to keep
     ledger.note(None)
     ledger.note(["p c"])
     assert ledger.take() is None
-    assert changekeys.merge(frozenset({"p a"}), frozenset({"p b"})) == {"p a", "p b"}
-    assert changekeys.merge(frozenset({"p a"}), None) is None
+    first, second = Change({"p a": frozenset({"x"})}), Change({"p a": frozenset({"y"}), "p b": None})
+    assert changekeys.merge(first, second) == Change({"p a": frozenset({"x", "y"}), "p b": None})
+    assert changekeys.merge(first, None) is None
+    assert Change.from_json(changekeys.merge(first, second).to_json()) == changekeys.merge(first, second)
 
 
 # ------------------------------------------------------------------ the store notes, the publisher publishes
@@ -75,17 +93,21 @@ def test_every_kind_of_write_notes_what_it_changed(store, settings, validator):
     store.take_changes()
     apply_update(store, validator, settings, actor_update("ledger"))  # a journalled write: its exact quads
     changed = store.take_changes()
-    assert {type_key(str(TSC.Actor)), predicate_key(SKOS_LABEL), predicate_key(RDF_TYPE)} <= changed
-    assert type_key(str(TSC.Project)) not in changed and predicate_key(str(TSC.contributesToTarget)) not in changed
+    assert {type_key(str(TSC.Actor)), predicate_key(SKOS_LABEL), predicate_key(RDF_TYPE)} <= changed.keys
+    assert changed.subjects[type_key(str(TSC.Actor))] == {f"{BASE}id/actor/ledger"}
+    assert type_key(str(TSC.Project)) not in changed.keys
+    assert predicate_key(str(TSC.contributesToTarget)) not in changed.keys
     store.update(f"INSERT DATA {{ GRAPH <{BASE}graph/x> {{ <{BASE}s> <{BASE}p> <{BASE}o> }} }}")
     assert store.take_changes() is None  # a write that does not say: anything may have changed
-    content = Graph().parse(data=f"<{BASE}s> a <{BASE}C> ; <{BASE}q> 1 .", format="turtle")
+    content = Graph().parse(data=f"<{BASE}s> a <{BASE}C> ; <{BASE}q> 1 . [] <{BASE}q> 2 .", format="turtle")
     store.add_graphs({f"{BASE}graph/x": content})
-    assert store.take_changes() == {type_key(f"{BASE}C"), predicate_key(RDF_TYPE), predicate_key(f"{BASE}q")}
+    assert store.take_changes() == Change({type_key(f"{BASE}C"): frozenset({f"{BASE}s"}),
+                                           predicate_key(RDF_TYPE): frozenset({f"{BASE}s"}),
+                                           predicate_key(f"{BASE}q"): None})  # a blank node's: not known
     store.replace_graphs({f"{BASE}graph/x": content})
-    assert store.take_changes() == {graph_key(f"{BASE}graph/x")}  # what it held before is not read
+    assert store.take_changes() == keys(graph_key(f"{BASE}graph/x"))  # what it held before is not read
     store.drop_graph(f"{BASE}graph/x")
-    assert store.take_changes() == {graph_key(f"{BASE}graph/x")}
+    assert store.take_changes() == keys(graph_key(f"{BASE}graph/x"))
 
 
 def test_the_published_state_says_what_changed_since_the_public_state_before(store, settings, validator, tmp_path):
@@ -95,8 +117,8 @@ def test_the_published_state_says_what_changed_since_the_public_state_before(sto
     apply_update(store, validator, settings, actor_update("published"))
     publisher.refresh()
     state = read_state(tmp_path / "snapshots")
-    assert state.prior == first.public and type_key(str(TSC.Actor)) in state.changed
-    assert type_key(str(TSC.Project)) not in state.changed
+    assert state.prior == first.public and type_key(str(TSC.Actor)) in state.changed.keys
+    assert type_key(str(TSC.Project)) not in state.changed.keys
     # a private write's keys ride into the next public state (it may hold another thread's public write)
     store.update(f"INSERT DATA {{ GRAPH <{settings.moderation_graph}> {{ <{BASE}s> <{BASE}p> 1 }} }}",
                  changes=[predicate_key(f"{BASE}p")])
@@ -106,7 +128,7 @@ def test_the_published_state_says_what_changed_since_the_public_state_before(sto
     apply_update(store, validator, settings, actor_update("after"))
     publisher.refresh()
     last = read_state(tmp_path / "snapshots")
-    assert last.prior == state.public and predicate_key(f"{BASE}p") in last.changed
+    assert last.prior == state.public and predicate_key(f"{BASE}p") in last.changed.keys
     store.update(f"INSERT DATA {{ GRAPH <{BASE}graph/y> {{ <{BASE}s> <{BASE}p> 2 }} }}")
     publisher.refresh()
     assert read_state(tmp_path / "snapshots").changed is None
@@ -117,20 +139,21 @@ def test_the_published_state_says_what_changed_since_the_public_state_before(sto
 
 class Counting:
     def __init__(self, store):
-        self.store, self.calls = store, 0
+        self.store, self.calls, self.asked = store, 0, []
 
     def select(self, sparql, **kwargs):
         self.calls += 1
+        self.asked.append(sparql)
         return self.store.select(sparql, **kwargs)
 
 
 @pytest.mark.parametrize("change, kept", [
-    (frozenset({type_key(str(TSC.Actor)), predicate_key(RDF_TYPE), predicate_key(SKOS_LABEL)}), True),
-    (frozenset({graph_key(f"{BASE}graph/submission/x")}), True),  # a private graph
-    (frozenset({predicate_key(str(TSC.contributesToTarget))}), False),  # a facet's property
-    (frozenset({type_key(str(TSC.Project))}), False),  # a member more or less
-    (frozenset({predicate_key("http://purl.org/dc/terms/title")}), False),  # the sort key
-    (frozenset({graph_key(f"{BASE}graph/local")}), False),  # a public graph replaced
+    (keys(type_key(str(TSC.Actor)), predicate_key(RDF_TYPE), predicate_key(SKOS_LABEL)), True),
+    (keys(graph_key(f"{BASE}graph/submission/x")), True),  # a private graph
+    (keys(predicate_key(str(TSC.contributesToTarget))), False),  # a facet's property
+    (keys(type_key(str(TSC.Project))), False),  # a member more or less
+    (keys(predicate_key("http://purl.org/dc/terms/title")), False),  # the sort key
+    (keys(graph_key(f"{BASE}graph/local")), False),  # a public graph replaced
     (None, False),
 ])
 def test_a_listing_keeps_the_answers_of_the_state_before_only_when_the_change_missed_them(store, settings, data, change,
@@ -146,7 +169,7 @@ def test_a_listing_keeps_the_answers_of_the_state_before_only_when_the_change_mi
     assert after == before
     assert (counting.calls == asked) is kept
     if kept:  # kept for the new state too: the state after it may keep it again
-        facets.run_listing(counting, memo, "r:3", PROJECTS, selection, pick, since=("r:2", frozenset()), visible=visible)
+        facets.run_listing(counting, memo, "r:3", PROJECTS, selection, pick, since=("r:2", keys()), visible=visible)
         assert counting.calls == asked
 
 
@@ -187,3 +210,125 @@ def test_listings_after_writes_through_the_readers_are_never_the_state_before(tm
             assert now["total"] == with_five["total"] + 1 and lacking in {p["iri"] for p in now["items"]}
     finally:
         stop_server(server)
+
+
+# ------------------------------------------------------------------ ... and brings them up to date for a few items
+
+
+P = "https://w3id.org/tscgraph/ontology#"
+TARGET = "https://w3id.org/tscgraph/vocab/gbf/target/"
+
+
+def facet_counts(answer) -> dict:
+    return {key: {(str(v.value), v.count) for v in values} for key, values in answer.facets.items()}
+
+
+@pytest.mark.parametrize("sort", ["", "-title", "-start", "budget"])
+@pytest.mark.parametrize("write, keys_of", [
+    ("INSERT DATA {{ GRAPH <{g}> {{ <{p}> tsc:contributesToTarget <" + TARGET + "7> }} }}", [P + "contributesToTarget"]),
+    ('DELETE {{ GRAPH <{g}> {{ <{p}> dcterms:title ?t }} }} INSERT {{ GRAPH <{g}> {{ <{p}> dcterms:title "Zzz last"@en, '
+     '"Aaa premier"@fr }} }} WHERE {{ GRAPH <{g}> {{ <{p}> dcterms:title ?t }} }}', ["http://purl.org/dc/terms/title"]),
+    ("DELETE WHERE {{ GRAPH <{g}> {{ <{p}> ?x ?y }} }}", None),  # the project gone: every key of its triples
+    ('INSERT DATA {{ GRAPH <{g}> {{ <{n}> a tsc:Project ; dcterms:title "A new one"@en ; tsc:status <https://w3id.org/'
+     'tscgraph/vocab/status/ongoing> ; <https://schema.org/startDate> "2031-01-01"^^<http://www.w3.org/2001/XMLSchema#date> ; '
+     'tsc:contributesToTarget <' + TARGET + '3> }} }}', None),
+])
+def test_the_unfiltered_listing_is_brought_up_to_date_for_the_items_a_write_touched(data, settings, monkeypatch, sort,
+                                                                                    write, keys_of):
+    """The answers of the state before, less the touched items as they were, plus them as they are, are the answers
+    computed anew — for the items (membership), every facet's counts and the order — while the engine is asked
+    about the touched items only. VALUES_LIMIT 0: every count and key is asked over the whole class, as at 1M."""
+    from graph.store.oxigraph import OxigraphStore
+
+    monkeypatch.setattr(facets, "VALUES_LIMIT", 0)
+    graph = settings.local_graph
+    before, after = OxigraphStore(None), OxigraphStore(None)
+    for store in (before, after):
+        store.add_graphs({graph: data})
+    project = sorted(str(r["p"]) for r in before.select(PREFIX + "SELECT ?p WHERE { ?p a tsc:Project }"))[0]
+    new = f"{BASE}id/project/brought-up-to-date"
+    after.take_changes()
+    after.update(PREFIX + "PREFIX dcterms: <http://purl.org/dc/terms/>\n" + write.format(g=graph, p=project, n=new))
+    if keys_of is None:  # what the store's own account of such a write says: as a journalled write notes it
+        removed = before.select(f"SELECT ?p ?o WHERE {{ <{project}> ?p ?o }}") if "DELETE" in write else []
+        added = after.select(f"SELECT ?p ?o WHERE {{ <{new}> ?p ?o }}")
+        subjects: dict = {}
+        for subject, rows in ((project, removed), (new, added)):
+            for row in rows:
+                for key in changekeys.triple_keys(str(row["p"]), str(row["o"]) if not hasattr(row["o"], "language") else None):
+                    subjects.setdefault(key, set()).add(subject)
+        change = Change({k: frozenset(v) for k, v in subjects.items()})
+    else:
+        change = Change({predicate_key(k): frozenset({project}) for k in keys_of})
+    selection = facets.parse_selection(PROJECTS, {"sort": [sort]} if sort else {}, BASE)
+    visible = settings.is_public_graph
+    pick = lambda texts: sorted(str(t) for t in texts if t.language == "en")[0] if texts else None  # noqa: E731
+    memo = StateCache()
+    facets.run_listing(before, memo, "r:1", PROJECTS, selection, pick, visible=visible)
+    counting = Counting(after)
+    kept = facets.run_listing(counting, memo, "r:2", PROJECTS, selection, pick, since=("r:1", change), visible=visible,
+                              prior_store=lambda: before)
+    fresh = facets.run_listing(after, StateCache(), "x", PROJECTS, selection, pick, visible=visible)
+    assert (kept.total, kept.ordered, facet_counts(kept)) == (fresh.total, fresh.ordered, facet_counts(fresh))
+    assert all("VALUES ?item" in q for q in counting.asked)  # the touched items only
+
+
+def test_a_write_the_listing_cannot_follow_item_by_item_computes_it_anew(settings):
+    """A budget's amount (a step beyond the item), too many items, or subjects not known: computed anew."""
+    selection = facets.parse_selection(PROJECTS, {}, BASE)
+    kw = {"visible": settings.is_public_graph, "prior_store": lambda: None}
+    assert facets._touched_items(PROJECTS, selection, ("r:1", Change({predicate_key("https://schema.org/value"):
+                                                                      frozenset({f"{BASE}id/budget/1"})})), **kw) is None
+    many = frozenset(f"{BASE}id/project/{n}" for n in range(facets.DELTA_LIMIT + 1))
+    assert facets._touched_items(PROJECTS, selection, ("r:1", Change({type_key(P + "Project"): many})), **kw) is None
+    assert facets._touched_items(PROJECTS, selection, ("r:1", Change({type_key(P + "Project"): None})), **kw) is None
+    from web.actors import ACTORS
+    assert facets.listing_deep_reads(ACTORS) == {predicate_key(P + "offeredBy"), predicate_key(P + "contributesToTarget"),
+                                                 predicate_key(P + "modality")}  # an offer's, reached from an actor
+    offered = Change({predicate_key(P + "offeredBy"): frozenset({f"{BASE}id/offer/1"})})
+    assert facets._touched_items(ACTORS, facets.parse_selection(ACTORS, {}, BASE), ("r:1", offered), **kw) is None
+    filtered = facets.parse_selection(PROJECTS, {"target": ["3"]}, BASE)
+    one = Change({type_key(P + "Project"): frozenset({f"{BASE}id/project/x"})})
+    assert facets._touched_items(PROJECTS, filtered, ("r:1", one), **kw) is None  # a selection: computed anew
+    assert facets._touched_items(PROJECTS, selection, ("r:1", one), **kw) == [URIRef(f"{BASE}id/project/x")]
+
+
+def test_the_app_brings_the_listing_up_to_date_from_the_snapshot_before(tmp_path, validator, monkeypatch):
+    """In the app: the state before is read from its snapshot (opened for the request, closed after it), and what
+    the page then shows is what a computation anew shows."""
+    from flask import g
+
+    from graph.loading import setup_store
+    from graph.store.oxigraph import OxigraphStore
+    from server import create_app
+    from tests.conftest import make_settings
+    from web import context
+    from web.labels import pick_text
+
+    monkeypatch.setattr(facets, "VALUES_LIMIT", 0)  # every count over the whole class, as at 1M
+    brought: list = []
+    monkeypatch.setattr(facets, "counted", lambda *rows: brought.append(rows) or counted(*rows))
+    settings = make_settings(tmp_path, update_tokens=TOKEN_HASH)
+    with OxigraphStore(settings.store_dir) as store:
+        setup_store(store, settings, validator)
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        assert client.get("/projects").status_code == 200
+        project = client.get("/projects?format=json").get_json()["items"][0]["iri"]
+        answer = client.post("/update", headers={**AUTH, "Content-Type": "application/sparql-update"}, data=(
+            PREFIX + f"INSERT DATA {{ GRAPH <{settings.local_graph}> {{ <{project}> tsc:contributesToTarget <{TARGET}7> }} }}"))
+        assert answer.status_code == 200, answer.text
+        with app.test_request_context("/projects"):
+            selection = facets.request_selection(PROJECTS)
+            kept = facets.answer(PROJECTS, selection)
+            assert brought and g.get("prior_store") is not None  # the snapshot before, read
+            fresh = facets.run_listing(context.store(), StateCache(), "x", PROJECTS, selection, pick_text, "en")
+            context.close_prior_store()
+        assert (kept.total, kept.ordered, facet_counts(kept)) == (fresh.total, fresh.ordered, facet_counts(fresh))
+        assert (f"{TARGET}7", dict(facet_counts(fresh)["target"]).get(f"{TARGET}7")) in facet_counts(kept)["target"]
+    finally:
+        app.extensions["tscgraph.shutdown"]()
+
+
+counted = facets.counted

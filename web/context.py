@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Callable, Hashable, TypeVar
 
 from flask import current_app, g, request
 
-from graph.changekeys import unchanged_for
+from graph.changekeys import Change, unchanged_for
 from graph.queries import NamedQuery
 from graph.settings import Settings
-from graph.store import Store
+from graph.store import Store, StoreError
+from graph.store.oxigraph import OxigraphStore
 from graph.store.querypool import QueryPool
 from graph.store.view import PublicView
 from graph.validation import Validator
@@ -88,7 +90,7 @@ def data_version(*, private: bool = False) -> str:
     return version + ("|preview:" + ",".join(extra) if extra else "")
 
 
-def public_change(version: str) -> tuple[str, frozenset | None] | None:
+def public_change(version: str) -> tuple[str, Change | None] | None:
     """The public state just before ``version`` and what the writes between them changed
     (:mod:`graph.changekeys`), when ``version`` is this request's public state and the publisher says so; else
     None (a preview, a private state, an external store's). For answers kept across writes that cannot have
@@ -99,6 +101,31 @@ def public_change(version: str) -> tuple[str, frozenset | None] | None:
     if getattr(state, "public_version", None) != version or state.prior_public_version is None:
         return None
     return state.prior_public_version, state.changed
+
+
+def prior_public_store(version: str) -> Callable[[], Store | None]:
+    """The public store of the state just before ``version`` (its snapshot, opened read-only once in the request
+    and closed after it: :func:`close_prior_store`), for answers brought up to date for the items a write touched
+    (:func:`web.facets.run_listing`); None when that snapshot is not at hand (dropped, or no snapshots here)."""
+    def opened() -> Store | None:
+        if "prior_store" not in g:
+            g.prior_store = None
+            state = g.get("pinned_state") or getattr(snapshots(), "state", None)
+            if getattr(state, "public_version", None) == version and state.prior is not None and state.path:
+                path = Path(state.path).parent / f"{state.prior:010d}"
+                if path.is_dir():
+                    try:
+                        g.prior_store = OxigraphStore.open_read_only(path)
+                    except StoreError:
+                        pass
+        return None if g.prior_store is None else PublicView(g.prior_store, settings().is_public_graph)
+    return opened
+
+
+def close_prior_store(_exc=None) -> None:
+    found = g.pop("prior_store", None)
+    if found is not None:
+        found.close()
 
 
 T = TypeVar("T")
@@ -119,7 +146,7 @@ class StateCache:
         self.lock = threading.Lock()
 
     def remember(self, version: object, key: Hashable, compute: Callable[[], T], *, reads: frozenset | None = None,
-                 since: tuple[str, frozenset | None] | None = None, visible: Callable[[str], bool] | None = None) -> T:
+                 since: tuple[str, Change | None] | None = None, visible: Callable[[str], bool] | None = None) -> T:
         """``compute()`` for ``key`` in state ``version``: answers of earlier states age out of the LRU (several
         states are current at once: the public one and that of every graph) and are never returned — except the
         answer of the state just before (``since``: that state, and what changed since: :func:`public_change`)
@@ -136,6 +163,11 @@ class StateCache:
         value = compute()
         with self.lock:
             return self._keep(entry, value)
+
+    def peek(self, version: object, key: Hashable) -> object | None:
+        """The answer kept for ``key`` in state ``version``, or None (not computed: nothing is)."""
+        with self.lock:
+            return self.answers.get((version, key))
 
     def _keep(self, entry: tuple, value: T) -> T:
         self.answers[entry] = value

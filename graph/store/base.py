@@ -18,6 +18,8 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Literal, Mapping, Seq
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
+from graph.changekeys import Change
+
 Triple = tuple[Node, Node, Node]
 Row = tuple[Node | None, ...]
 
@@ -118,7 +120,7 @@ class Store(abc.ABC):
         """Run a SPARQL 1.1 Update, atomically. ``changes``: what it can change, as :mod:`graph.changekeys` keys,
         when the caller knows (a fixed template); None: anything."""
 
-    def take_changes(self) -> frozenset | None:
+    def take_changes(self) -> Change | None:
         """What the writes since the last call changed (:mod:`graph.changekeys`), and start again; None: unknown
         (a store that does not keep account, like an external one: its readers recompute after every write)."""
         return None

@@ -20,7 +20,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier, Node
 
-from graph.changekeys import ChangeLedger, graph_key, triple_keys, type_key
+from graph.changekeys import MAX_SUBJECTS, Change, ChangeLedger, graph_key, predicate_key, triple_keys, type_key
 from graph.namespaces import PREFIXES
 from graph.querytext import describe_syntax_error, names_dataset
 from graph.store.base import (
@@ -100,6 +100,18 @@ def _quads(graph_iri: str, graph: Graph) -> Iterator[ox.Quad]:
     name = ox.NamedNode(graph_iri)
     for s, p, o in graph:
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
+
+
+def _note_subject(noted: dict[str, set[str] | None], key: str, subject: str | None) -> None:
+    """Add ``subject`` (None: a blank node) to what ``noted`` keeps of ``key`` (see :class:`ChangeLedger`)."""
+    kept = noted.get(key, set())
+    if kept is None:
+        return
+    if subject is None or len(kept) >= MAX_SUBJECTS:
+        noted[key] = None
+    else:
+        kept.add(subject)
+        noted[key] = kept
 
 
 class OxigraphStore(Store):
@@ -216,16 +228,17 @@ class OxigraphStore(Store):
             self._store.remove(quad)
             self._drop_empty_markers()
 
-    def take_changes(self) -> frozenset | None:
+    def take_changes(self) -> Change | None:
         return self.changes.take()
 
     def _note_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """The keys of quads a write removed or added (:mod:`graph.changekeys`)."""
-        keys: set[str] = set()
+        """The keys of quads a write removed or added, with their subjects (:mod:`graph.changekeys`)."""
+        noted: dict[str, set[str] | None] = {}
         for quad in quads:
-            obj = quad.object
-            keys.update(triple_keys(quad.predicate.value, obj.value if isinstance(obj, ox.NamedNode) else None))
-        self.changes.note(keys)
+            obj, subject = quad.object, quad.subject
+            for key in triple_keys(quad.predicate.value, obj.value if isinstance(obj, ox.NamedNode) else None):
+                _note_subject(noted, key, subject.value if isinstance(subject, ox.NamedNode) else None)
+        self.changes.note(noted)
 
     def load_files(self, files, graph_iri: str, *, base_iri: str, replace: bool = False,
                    check: Callable[[str], None] | None = None, progress: Callable[[str], None] | None = None) -> int:
@@ -497,8 +510,7 @@ class OxigraphStore(Store):
     def _add(self, graphs: Mapping[str, Iterator[tuple[Node, Node, Node]]]) -> int:
         """Add triples to named graphs in one transaction, noting what they change on the way (one pass). A term
         repeated (a predicate, a class, a timestamp) is converted once."""
-        predicates: set = set()
-        classes: set = set()
+        noted: dict[str, set[str] | None] = {}
         converted: dict = {}
         count = 0
 
@@ -517,9 +529,11 @@ class OxigraphStore(Store):
                 name = ox.NamedNode(iri)
                 for s, p, o in triples:
                     count += 1
-                    predicates.add(p)
+                    subject = str(s) if isinstance(s, URIRef) else None
+                    _note_subject(noted, predicate_key(str(p)), subject)
                     if p == rdf_type:
-                        classes.add(o)
+                        if isinstance(o, URIRef):
+                            _note_subject(noted, type_key(str(o)), subject)
                         yield ox.Quad(to_ox(s), term(p), term(o), name)
                     else:
                         yield ox.Quad(to_ox(s), term(p), to_ox(o), name)
@@ -529,8 +543,7 @@ class OxigraphStore(Store):
             self._store.extend(quads())
         except OSError as exc:
             raise StoreError(f"write failed, nothing was written: {exc}") from None
-        self.changes.note({key for p in predicates for key in triple_keys(str(p), None)}
-                          | {type_key(str(c)) for c in classes if isinstance(c, URIRef)})
+        self.changes.note(noted)
         return count
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> int:

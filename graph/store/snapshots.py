@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.changekeys import merge
+from graph.changekeys import Change, merge
 from graph.writelock import WRITE_LOCK
 
 CURRENT = "CURRENT"
@@ -50,7 +50,7 @@ class State:
     prior: int | None = None  #: the public state before ``public`` (None: none since the writer started)
     #: What changed from ``prior`` to ``public``, as :mod:`graph.changekeys` keys (None: unknown), so a reader
     #: may keep an answer of ``prior`` the change cannot have touched.
-    changed: frozenset | None = None
+    changed: Change | None = None
 
     @property
     def version(self) -> str:
@@ -78,7 +78,7 @@ def state_from(data: dict) -> State:
     missing number raises ``KeyError``, a wrong one ``ValueError``."""
     prior, changed = data.get("prior"), data.get("changed")
     return State(int(data["generation"]), int(data["public"]), data.get("path"), str(data.get("run", "")),
-                 None if prior is None else int(prior), None if changed is None else frozenset(map(str, changed)))
+                 None if prior is None else int(prior), None if changed is None else Change.from_json(changed))
 
 
 def write_state(directory: Path, state: State) -> None:
@@ -86,7 +86,8 @@ def write_state(directory: Path, state: State) -> None:
     tmp = Path(directory) / f".{CURRENT}.{os.getpid()}.{threading.get_ident()}"
     tmp.write_text(json.dumps({"generation": state.generation, "public": state.public, "path": state.path,
                                "run": state.run, "prior": state.prior,
-                               "changed": None if state.changed is None else sorted(state.changed)}), encoding="utf-8")
+                               "changed": None if state.changed is None else state.changed.to_json()}),
+                   encoding="utf-8")
     os.replace(tmp, Path(directory) / CURRENT)
 
 
@@ -107,7 +108,7 @@ class SnapshotPublisher:
         last = int(earlier[-1].name) if earlier else 0
         self._state = State(last, last, None, uuid.uuid4().hex[:12])
         self._write_count = -1
-        self._pending: frozenset | None = None  # changed since the public state: unknown before the first
+        self._pending: Change | None = None  # changed since the public state: unknown before the first
         self.refresh()
         if hasattr(store, "recovery_point"):
             store.recovery_point = self.recovery_point
@@ -130,7 +131,7 @@ class SnapshotPublisher:
             if public:
                 self._state = State(generation, generation, str(path), old.run,
                                     old.public if old.path is not None else old.prior, self._pending)
-                self._pending = frozenset()
+                self._pending = Change({})
             else:
                 self._state = State(generation, old.public, str(path), old.run, old.prior, old.changed)
             write_state(self.directory, self._state)
