@@ -98,7 +98,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, role: str 
     links.init_app(app)
     security.init_app(app, settings)
     app.extensions["tscgraph.metrics"] = Metrics()
-    app.teardown_request(context.close_prior_store)  # a snapshot a listing opened to bring its answers up to date
+    app.teardown_request(context.close_earlier_stores)  # snapshots a listing opened to bring its answers up to date
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     return app

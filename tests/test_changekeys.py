@@ -66,6 +66,18 @@ def test_an_answer_holds_only_when_the_change_is_known_and_misses_what_it_reads(
     assert changekeys.touched(Change({label: None}), read, public) == frozenset()
 
 
+def test_an_answer_is_kept_from_the_nearest_earlier_state_it_was_computed_in(settings):
+    memo, read = StateCache(), frozenset({predicate_key("https://ex.org/title")})
+    visible = settings.is_public_graph
+    memo.remember("r:1", "q", lambda: "computed in r:1")
+    other, title = keys(predicate_key(SKOS_LABEL)), keys(predicate_key("https://ex.org/title"))
+    assert memo.remember("r:3", "q", lambda: "anew", reads=read, visible=visible,
+                         since=[("r:2", other), ("r:1", other)]) == "computed in r:1"
+    memo.remember("r:4", "q", lambda: "computed in r:4")
+    assert memo.remember("r:6", "q", lambda: "anew", reads=read, visible=visible,
+                         since=[("r:5", title), ("r:4", title), ("r:3", other)]) == "anew"  # r:4's changed since
+
+
 def test_the_ledger_gathers_until_taken_and_unknown_absorbs():
     ledger = ChangeLedger()
     assert ledger.take() is None  # what happened before it was made is not known
@@ -131,7 +143,19 @@ def test_the_published_state_says_what_changed_since_the_public_state_before(sto
     assert last.prior == state.public and predicate_key(f"{BASE}p") in last.changed.keys
     store.update(f"INSERT DATA {{ GRAPH <{BASE}graph/y> {{ <{BASE}s> <{BASE}p> 2 }} }}")
     publisher.refresh()
-    assert read_state(tmp_path / "snapshots").changed is None
+    newest = read_state(tmp_path / "snapshots")
+    assert newest.changed is None
+    # what changed since each of the last public states, nearest first: a reader that last computed an answer
+    # two states ago may still keep it, or bring it up to date
+    assert [start for start, _change in newest.changes_since()] == [last.public, state.public, first.public]
+    since_state = dict(newest.changes_since())[state.public]
+    assert since_state is None  # through the unknown write
+    apply_update(store, validator, settings, actor_update("later"))
+    publisher.refresh()
+    apply_update(store, validator, settings, actor_update("latest"))
+    publisher.refresh()
+    two = dict(read_state(tmp_path / "snapshots").changes_since())[newest.public]
+    assert two.subjects[type_key(str(TSC.Actor))] == {f"{BASE}id/actor/later", f"{BASE}id/actor/latest"}
 
 
 # ------------------------------------------------------------------ a listing keeps its answers across such writes
@@ -165,11 +189,11 @@ def test_a_listing_keeps_the_answers_of_the_state_before_only_when_the_change_mi
     pick = lambda texts: str(texts[0]) if texts else None  # noqa: E731
     before = facets.run_listing(counting, memo, "r:1", PROJECTS, selection, pick, visible=visible)
     asked = counting.calls
-    after = facets.run_listing(counting, memo, "r:2", PROJECTS, selection, pick, since=("r:1", change), visible=visible)
+    after = facets.run_listing(counting, memo, "r:2", PROJECTS, selection, pick, since=[("r:1", change)], visible=visible)
     assert after == before
     assert (counting.calls == asked) is kept
     if kept:  # kept for the new state too: the state after it may keep it again
-        facets.run_listing(counting, memo, "r:3", PROJECTS, selection, pick, since=("r:2", keys()), visible=visible)
+        facets.run_listing(counting, memo, "r:3", PROJECTS, selection, pick, since=[("r:2", keys())], visible=visible)
         assert counting.calls == asked
 
 
@@ -266,8 +290,10 @@ def test_the_unfiltered_listing_is_brought_up_to_date_for_the_items_a_write_touc
     memo = StateCache()
     facets.run_listing(before, memo, "r:1", PROJECTS, selection, pick, visible=visible)
     counting = Counting(after)
-    kept = facets.run_listing(counting, memo, "r:2", PROJECTS, selection, pick, since=("r:1", change), visible=visible,
-                              prior_store=lambda: before)
+    # the nearest earlier state ("r:1b") was computed by another reader: brought up to date from "r:1"
+    kept = facets.run_listing(counting, memo, "r:2", PROJECTS, selection, pick, since=[("r:1b", change), ("r:1", change)],
+                              visible=visible,
+                              store_of=lambda _earlier: before)
     fresh = facets.run_listing(after, StateCache(), "x", PROJECTS, selection, pick, visible=visible)
     assert (kept.total, kept.ordered, facet_counts(kept)) == (fresh.total, fresh.ordered, facet_counts(fresh))
     assert all("VALUES ?item" in q for q in counting.asked)  # the touched items only
@@ -276,7 +302,7 @@ def test_the_unfiltered_listing_is_brought_up_to_date_for_the_items_a_write_touc
 def test_a_write_the_listing_cannot_follow_item_by_item_computes_it_anew(settings):
     """A budget's amount (a step beyond the item), too many items, or subjects not known: computed anew."""
     selection = facets.parse_selection(PROJECTS, {}, BASE)
-    kw = {"visible": settings.is_public_graph, "prior_store": lambda: None}
+    kw = {"visible": settings.is_public_graph, "store_of": lambda _earlier: None}
     assert facets._touched_items(PROJECTS, selection, ("r:1", Change({predicate_key("https://schema.org/value"):
                                                                       frozenset({f"{BASE}id/budget/1"})})), **kw) is None
     many = frozenset(f"{BASE}id/project/{n}" for n in range(facets.DELTA_LIMIT + 1))
@@ -322,9 +348,9 @@ def test_the_app_brings_the_listing_up_to_date_from_the_snapshot_before(tmp_path
         with app.test_request_context("/projects"):
             selection = facets.request_selection(PROJECTS)
             kept = facets.answer(PROJECTS, selection)
-            assert brought and g.get("prior_store") is not None  # the snapshot before, read
+            assert brought and any(g.get("earlier_stores", {}).values())  # the snapshot before, read
             fresh = facets.run_listing(context.store(), StateCache(), "x", PROJECTS, selection, pick_text, "en")
-            context.close_prior_store()
+            context.close_earlier_stores()
         assert (kept.total, kept.ordered, facet_counts(kept)) == (fresh.total, fresh.ordered, facet_counts(fresh))
         assert (f"{TARGET}7", dict(facet_counts(fresh)["target"]).get(f"{TARGET}7")) in facet_counts(kept)["target"]
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Hashable, TypeVar
+from typing import Callable, Hashable, Sequence, TypeVar
 
 from flask import current_app, g, request
 
@@ -90,42 +90,47 @@ def data_version(*, private: bool = False) -> str:
     return version + ("|preview:" + ",".join(extra) if extra else "")
 
 
-def public_change(version: str) -> tuple[str, Change | None] | None:
-    """The public state just before ``version`` and what the writes between them changed
-    (:mod:`graph.changekeys`), when ``version`` is this request's public state and the publisher says so; else
-    None (a preview, a private state, an external store's). For answers kept across writes that cannot have
-    changed them (:meth:`StateCache.remember`)."""
-    state = g.get("pinned_state")
-    if state is None:
-        state = getattr(snapshots(), "state", None)
-    if getattr(state, "public_version", None) != version or state.prior_public_version is None:
-        return None
-    return state.prior_public_version, state.changed
+def _public_state(version: str):
+    """This request's state (a reader's pinned one, else the publisher's) when ``version`` is its public one."""
+    state = g.get("pinned_state") or getattr(snapshots(), "state", None)
+    return state if getattr(state, "public_version", None) == version else None
 
 
-def prior_public_store(version: str) -> Callable[[], Store | None]:
-    """The public store of the state just before ``version`` (its snapshot, opened read-only once in the request
-    and closed after it: :func:`close_prior_store`), for answers brought up to date for the items a write touched
+def public_changes(version: str) -> list[tuple[str, Change | None]]:
+    """The earlier public states whose changes up to ``version`` the publisher names, nearest first, each with what
+    the writes since changed (:mod:`graph.changekeys`), when ``version`` is this request's public state; else none
+    (a preview, a private state, an external store's). For answers kept across writes that cannot have changed
+    them, or brought up to date (:meth:`StateCache.remember`, :func:`web.facets.run_listing`)."""
+    state = _public_state(version)
+    return [] if state is None else [(f"{state.run}:{start}", change) for start, change in state.changes_since()]
+
+
+def public_store_of(version: str) -> Callable[[str], Store | None]:
+    """``opened(earlier)``: the public store of the earlier public state named ``earlier`` (one of
+    :func:`public_changes`; its snapshot, opened read-only once in the request and closed after it:
+    :func:`close_earlier_stores`), for answers brought up to date for the items a write touched
     (:func:`web.facets.run_listing`); None when that snapshot is not at hand (dropped, or no snapshots here)."""
-    def opened() -> Store | None:
-        if "prior_store" not in g:
-            g.prior_store = None
-            state = g.get("pinned_state") or getattr(snapshots(), "state", None)
-            if getattr(state, "public_version", None) == version and state.prior is not None and state.path:
-                path = Path(state.path).parent / f"{state.prior:010d}"
+    def opened(earlier: str) -> Store | None:
+        stores = g.setdefault("earlier_stores", {})
+        if earlier not in stores:
+            stores[earlier] = None
+            state = _public_state(version)
+            number = earlier.rsplit(":", 1)[-1]
+            if state is not None and state.path and number.isdigit():
+                path = Path(state.path).parent / f"{int(number):010d}"
                 if path.is_dir():
                     try:
-                        g.prior_store = OxigraphStore.open_read_only(path)
+                        stores[earlier] = OxigraphStore.open_read_only(path)
                     except StoreError:
                         pass
-        return None if g.prior_store is None else PublicView(g.prior_store, settings().is_public_graph)
+        return None if stores[earlier] is None else PublicView(stores[earlier], settings().is_public_graph)
     return opened
 
 
-def close_prior_store(_exc=None) -> None:
-    found = g.pop("prior_store", None)
-    if found is not None:
-        found.close()
+def close_earlier_stores(_exc=None) -> None:
+    for found in (g.pop("earlier_stores", None) or {}).values():
+        if found is not None:
+            found.close()
 
 
 T = TypeVar("T")
@@ -146,20 +151,23 @@ class StateCache:
         self.lock = threading.Lock()
 
     def remember(self, version: object, key: Hashable, compute: Callable[[], T], *, reads: frozenset | None = None,
-                 since: tuple[str, Change | None] | None = None, visible: Callable[[str], bool] | None = None) -> T:
+                 since: Sequence[tuple[str, Change | None]] = (), visible: Callable[[str], bool] | None = None) -> T:
         """``compute()`` for ``key`` in state ``version``: answers of earlier states age out of the LRU (several
         states are current at once: the public one and that of every graph) and are never returned — except the
-        answer of the state just before (``since``: that state, and what changed since: :func:`public_change`)
-        when the change touched nothing the answer ``reads`` in the graphs it sees (``visible``), keys of
-        :mod:`graph.changekeys`: then it is the same answer, and is kept for ``version`` too."""
+        answer of an earlier state (``since``: earlier states, nearest first, each with what changed since it:
+        :func:`public_changes`) when the change touched nothing the answer ``reads`` in the graphs it sees
+        (``visible``), keys of :mod:`graph.changekeys`: then it is the same answer, and is kept for ``version`` too."""
         entry = (version, key)
         with self.lock:
             if entry in self.answers:
                 self.answers.move_to_end(entry)
                 return self.answers[entry]
-            if reads is not None and since is not None and visible is not None and (since[0], key) in self.answers \
-                    and unchanged_for(since[1], reads, visible):
-                return self._keep(entry, self.answers[(since[0], key)])
+            if reads is not None and visible is not None:
+                for earlier, change in since:
+                    if (earlier, key) in self.answers:
+                        if unchanged_for(change, reads, visible):
+                            return self._keep(entry, self.answers[(earlier, key)])
+                        break  # the nearest state it was computed in: what changed since says it changed
         value = compute()
         with self.lock:
             return self._keep(entry, value)

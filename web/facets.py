@@ -420,16 +420,20 @@ DELTA_LIMIT = 200
 
 
 def run_listing(store, memo: StateCache, version: object, listing: Listing, selection: Selection, pick: Callable,
-                lang: str = "", *, since: tuple | None = None, visible: Callable[[str], bool] | None = None,
-                prior_store: Callable[[], object | None] | None = None) -> Answer:
+                lang: str = "", *, since: Sequence[tuple] = (), visible: Callable[[str], bool] | None = None,
+                store_of: Callable[[str], object | None] | None = None) -> Answer:
     """The selection's items in order and every facet's counts (see the module's docstring). ``since`` and
-    ``visible``: the state before ``version`` and what changed since, and the graphs ``store`` sees — the answers
-    of that state are kept when the change did not touch what the listing reads (:meth:`StateCache.remember`);
-    and, for the unfiltered listing, when it touched a few items, they are brought up to date for those items
-    alone, reading them in this state and (``prior_store()``, the store of the state before) in that one."""
+    ``visible``: earlier states, nearest first, each with what changed from it to ``version``, and the graphs
+    ``store`` sees — the answers of an earlier state are kept when the change did not touch what the listing reads
+    (:meth:`StateCache.remember`); and, for the unfiltered listing, when it touched a few items, they are brought up
+    to date for those items alone, from the nearest earlier state whose answers are at hand, reading the items in
+    this state and (``store_of(earlier)``, the store of that state) in that one."""
     text = selection.needle
     kept = {"reads": listing_reads(listing), "since": since, "visible": visible}
-    touched = _touched_items(listing, selection, since, visible, prior_store)
+    query = items_query(listing, selection)
+    base = next((c for c in since if memo.peek(c[0], ("select", query, text)) is not None), None)
+    touched = _touched_items(listing, selection, base, visible, store_of)
+    prior_store = (lambda: store_of(base[0])) if touched else None  # type: ignore[index,misc]
     out = set(touched or ())  # the touched items, taken out of the answers before
     members: dict[str, list[URIRef]] = {}
 
@@ -453,7 +457,7 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
         key = ("select", sparql, bound)
 
         def compute() -> list:
-            before = memo.peek(since[0], key) if touched else None  # type: ignore[index]
+            before = memo.peek(base[0], key) if touched else None  # type: ignore[index]
             now = members_of("now") if before is not None else None
             if before is not None and now is not None:
                 if not counts:
@@ -468,7 +472,6 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
         return memo.remember(version, key, compute, **kept)
 
     where = selection_where(listing, selection)
-    query = items_query(listing, selection)
     items = [r["item"] for r in select(query, bool(text))]
     sort = listing.sort(selection.sort)
 
@@ -478,7 +481,7 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
             return sort_keys(items, key_rows, sort, pick)
         key_rows = select(keys_query(listing, sort, where=where, text=bool(text)), bool(text),
                           only=lambda now: keys_query(listing, sort, items=now))
-        before = memo.peek(since[0], keyed_key) if touched else None  # type: ignore[index]
+        before = memo.peek(base[0], keyed_key) if touched else None  # type: ignore[index]
         if before is None:
             return sort_keys(items, key_rows, sort, pick)
         kept_items = [k for k in before if k[2] not in out]  # the touched out, then in where their keys sort them
@@ -511,11 +514,12 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
     return Answer(total=len(items), ordered=ordered, facets=facets)
 
 
-def _touched_items(listing: Listing, selection: Selection, since: tuple | None, visible, prior_store) -> list[URIRef] | None:
-    """The items of the unfiltered ``listing`` a change touched, when its answers of the state before may be
-    brought up to date for them alone: a few, all known (see :func:`graph.changekeys.touched`) and reached by the
-    first step of the listing's paths — else None (computed anew, or kept whole when nothing it reads changed)."""
-    if since is None or visible is None or prior_store is None or not selection.is_empty():
+def _touched_items(listing: Listing, selection: Selection, since: tuple | None, visible, store_of) -> list[URIRef] | None:
+    """The items of the unfiltered ``listing`` a change (``since``: an earlier state and what changed from it)
+    touched, when its answers of that state may be brought up to date for them alone: a few, all known (see
+    :func:`graph.changekeys.touched`) and reached by the first step of the listing's paths — else None (computed
+    anew, or kept whole when nothing it reads changed)."""
+    if since is None or visible is None or store_of is None or not selection.is_empty():
         return None
     found = changekeys.touched(since[1], listing_reads(listing), visible)
     if not found or len(found) > DELTA_LIMIT or since[1].keys & listing_deep_reads(listing):
@@ -637,8 +641,8 @@ def answer(listing: Listing, selection: Selection) -> Answer:
 
     version = context.data_version()
     return run_listing(context.store(), context.state_cache(), version, listing, selection, pick_text, current_lang(),
-                       since=context.public_change(version), visible=context.settings().is_public_graph,
-                       prior_store=context.prior_public_store(version))
+                       since=context.public_changes(version), visible=context.settings().is_public_graph,
+                       store_of=context.public_store_of(version))
 
 
 @dataclass

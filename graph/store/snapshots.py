@@ -18,8 +18,11 @@ file or the new, whole). Snapshots are immutable, so any number of processes may
 change what the public reads (public caches and ETags key on it, so a private write — a pending submission, a
 sign-in — tells the public nothing); ``prior`` is the public state just before ``public``, the one a reader's
 cache may still answer from while it computes the new answer (:mod:`serving.rsgi`, "stale while revalidate"),
-and ``changed`` what the writes between them changed (:mod:`graph.changekeys`: the properties and classes, or the
-graphs changed blindly), so a reader keeps the answers of ``prior`` that read none of it (:class:`web.context.StateCache`).
+and ``history`` what the writes changed from each of the last :data:`HISTORY` public states to the next
+(:mod:`graph.changekeys`: the properties and classes with their subjects, or the graphs changed blindly), so a reader
+keeps the answers of an earlier state that read none of it, or brings them up to date for the few items a change
+touched (:class:`web.context.StateCache`, :func:`web.facets.run_listing`) — from whichever of those states it last
+computed them in: the readers take turns at computing a new state's answers (:mod:`serving.sharedanswers`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from graph.changekeys import Change, merge
 from graph.writelock import WRITE_LOCK
 
 CURRENT = "CURRENT"
+#: Public states whose changes ``CURRENT`` names (``State.history``).
+HISTORY = 32
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,29 @@ class State:
     path: str | None = None
     run: str = ""  #: drawn when the writer starts: numbers start again with it, so names carry it too
     prior: int | None = None  #: the public state before ``public`` (None: none since the writer started)
-    #: What changed from ``prior`` to ``public``, as :mod:`graph.changekeys` keys (None: unknown), so a reader
-    #: may keep an answer of ``prior`` the change cannot have touched.
-    changed: Change | None = None
+    #: ``(from, to, change)`` of the last public states, oldest first: what changed from public state ``from`` to
+    #: the next, ``to`` (:mod:`graph.changekeys`; None: unknown); the last one's ``to`` is ``public``.
+    history: tuple = ()
+
+    @property
+    def changed(self) -> Change | None:
+        """What changed from ``prior`` to ``public`` (None: unknown)."""
+        last = self.history[-1] if self.history else None
+        return last[2] if last is not None and (last[0], last[1]) == (self.prior, self.public) else None
+
+    def changes_since(self) -> list[tuple[int, Change | None]]:
+        """``(earlier public state, what changed from it to public)``, the nearest first, while the history runs
+        without a gap."""
+        found: list[tuple[int, Change | None]] = []
+        merged: Change | None = Change({})
+        following = self.public
+        for start, end, change in reversed(self.history):
+            if end != following:
+                break
+            merged = merge(change, merged)
+            found.append((start, merged))
+            following = start
+        return found
 
     @property
     def version(self) -> str:
@@ -76,9 +101,11 @@ def read_state(directory: Path) -> State | None:
 def state_from(data: dict) -> State:
     """A state as ``CURRENT`` and the writer's ``/_tscgraph/state`` say it (the latter without its path); a
     missing number raises ``KeyError``, a wrong one ``ValueError``."""
-    prior, changed = data.get("prior"), data.get("changed")
+    prior = data.get("prior")
+    history = tuple((int(start), int(end), None if change is None else Change.from_json(change))
+                    for start, end, change in data.get("history") or ())
     return State(int(data["generation"]), int(data["public"]), data.get("path"), str(data.get("run", "")),
-                 None if prior is None else int(prior), None if changed is None else Change.from_json(changed))
+                 None if prior is None else int(prior), history)
 
 
 def write_state(directory: Path, state: State) -> None:
@@ -86,8 +113,8 @@ def write_state(directory: Path, state: State) -> None:
     tmp = Path(directory) / f".{CURRENT}.{os.getpid()}.{threading.get_ident()}"
     tmp.write_text(json.dumps({"generation": state.generation, "public": state.public, "path": state.path,
                                "run": state.run, "prior": state.prior,
-                               "changed": None if state.changed is None else state.changed.to_json()}),
-                   encoding="utf-8")
+                               "history": [[start, end, None if change is None else change.to_json()]
+                                           for start, end, change in state.history]}), encoding="utf-8")
     os.replace(tmp, Path(directory) / CURRENT)
 
 
@@ -129,11 +156,12 @@ class SnapshotPublisher:
             # this snapshot already, before its own refresh (writes and refreshes are separate turns of the lock).
             self._pending = merge(self._pending, self.store.take_changes())
             if public:
+                history = (*old.history, (old.public, generation, self._pending))[-HISTORY:] if old.path else ()
                 self._state = State(generation, generation, str(path), old.run,
-                                    old.public if old.path is not None else old.prior, self._pending)
+                                    old.public if old.path is not None else old.prior, history)
                 self._pending = Change({})
             else:
-                self._state = State(generation, old.public, str(path), old.run, old.prior, old.changed)
+                self._state = State(generation, old.public, str(path), old.run, old.prior, old.history)
             write_state(self.directory, self._state)
             self._drop_old()
             return self._state
