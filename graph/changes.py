@@ -36,6 +36,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from graph.namespaces import AS, TSC
+from graph.querytext import values_clause
 from graph.store import Store
 from graph.store.oxigraph import ntriples_terms
 from graph.writelock import WRITE_LOCK
@@ -370,7 +371,7 @@ def known_states(store: Store, graph_iri: str, records: Iterable[URIRef] | None 
     changes_graph, _name = _feed_or_fail(graph_iri)
     only = ""
     if records is not None:
-        only = "VALUES ?object { " + " ".join(URIRef(r).n3() for r in records) + " }"
+        only = values_clause("object", (URIRef(r) for r in records))
     newest: dict[URIRef, tuple[int, str | None]] = {}
     for row in store.select(STATE_QUERY.format(log=changes_graph, target=graph_iri, only=only)):
         number, digest = int(row["n"]), row.get("digest")

@@ -65,6 +65,12 @@ class QueryDataset:
     named_graphs: tuple[str, ...] = ()
 
 
+def values_clause(variable: str, terms) -> str:
+    """``VALUES ?variable { … }`` of rdflib terms (IRIs from the store's own answers or checked to be IRIs: each is
+    written by its ``n3()``, never pasted from free text)."""
+    return f"VALUES ?{variable} {{ " + " ".join(term.n3() for term in terms) + " }"
+
+
 def protocol_dataset(default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> QueryDataset | None:
     """The dataset the protocol's parameters name, or None when the request has neither parameter."""
     if not default_graph_uris and not named_graph_uris:

@@ -23,6 +23,7 @@ from rdflib.namespace import DCTERMS, XSD
 from graph.changekeys import predicate_key
 from graph.iris import is_iri
 from graph.namespaces import TSC
+from graph.querytext import values_clause
 from graph.store import Store
 
 #: The local graph's name within a deployment's graph space, and its log's (see graph.settings).
@@ -75,7 +76,7 @@ def stamp_new_records(store: Store, graphs: Iterable[str], now: datetime | None 
         iris = [r for r in records if isinstance(r, URIRef)]
         if not iris:
             return
-        only = "VALUES ?record { " + " ".join(r.n3() for r in iris) + " }"
+        only = values_clause("record", iris)
     for graph_iri in sorted(set(graphs)):
         log = log_graph_for(graph_iri)
         if log is None:

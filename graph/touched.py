@@ -20,6 +20,7 @@ from __future__ import annotations
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
+from graph.querytext import values_clause
 from graph.store import Store
 from graph.store.base import Touched
 
@@ -58,8 +59,7 @@ def dependents(store: Store, graph_iri: str, nodes: set[Node]) -> set[URIRef]:
     iris = sorted((n for n in nodes if isinstance(n, URIRef)), key=str)
     if not iris:
         return set()
-    rows = store.select(f"SELECT DISTINCT ?r WHERE {{ VALUES ?o {{ {' '.join(i.n3() for i in iris)} }} "
-                        f"GRAPH <{graph_iri}> {{ ?r ?p ?o }} }}")
+    rows = store.select(f"SELECT DISTINCT ?r WHERE {{ {values_clause('o', iris)} GRAPH <{graph_iri}> {{ ?r ?p ?o }} }}")
     linking = {row["r"] for row in rows}
     return owners(store, graph_iri, linking, set())
 

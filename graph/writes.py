@@ -100,7 +100,7 @@ def apply_update(store: Store, validator: Validator, settings: Settings, sparql:
     """Run a SPARQL 1.1 Update if, and only if, every record it touches still conforms — and, for a client's
     token of ``scope``, only over the public graphs and only if that scope may change every graph it changes.
     ``scope=None``: the server's own write, over every graph."""
-    if not getattr(store, "incremental", False):
+    if not store.incremental:
         return _apply_update_by_copy(store, validator, settings, sparql, scope=scope)
     check_syntax(sparql, settings.base_iri)
     try:
@@ -162,7 +162,7 @@ def apply_own_update(store: Store, validator: Validator, settings: Settings, ope
     as the caller validated it. Holds the write lock."""
     records = tuple(records)
     with WRITE_LOCK:
-        if getattr(store, "incremental", False):
+        if store.incremental:
             return apply_update(store, validator, settings, " ;\n".join(operations))
         store.update(" ;\n".join(operations))
         after_write(store, [graph_iri], records=records, now=now)
@@ -209,7 +209,7 @@ def put_graph(store: Store, validator: Validator, graph_iri: str, content: Graph
     body (:class:`graph.rdfio.RdfBody`) is read by the engine, its terms kept as written."""
     _check_token_write(settings, scope, graph_iri)
     with WRITE_LOCK:
-        if not getattr(store, "incremental", False):
+        if not store.incremental:
             return _validate_and_replace(store, validator, {graph_iri: _graph(content)})
 
         def changes(journal):
@@ -223,7 +223,7 @@ def post_graph(store: Store, validator: Validator, graph_iri: str, content: Grap
     """Graph Store Protocol POST: ``content`` is merged into the graph (validated: the records it touches)."""
     _check_token_write(settings, scope, graph_iri)
     with WRITE_LOCK:
-        if not getattr(store, "incremental", False):
+        if not store.incremental:
             merged = store.read_graph(graph_iri)
             merged += _graph(content)
             return _validate_and_replace(store, validator, {graph_iri: merged})

@@ -39,6 +39,7 @@ from rdflib.term import Node
 from graph import changekeys
 from graph.iris import is_iri
 from graph.namespaces import PREFIXES, sparql_prologue
+from graph.querytext import values_clause
 from graph.text import fold
 from web.context import StateCache
 from web.links import MAX_PAGE
@@ -270,7 +271,7 @@ def items_query(listing: Listing, selection: Selection, *, skip: str | None = No
 
 
 def values_block(items: Sequence[URIRef]) -> str:
-    return "VALUES ?item { " + " ".join(i.n3() for i in items) + " }"
+    return values_clause("item", items)
 
 
 def counts_query(facet: Facet, *, where: str | None = None, items: Sequence[URIRef] | None = None, text: bool = False) -> str:
