@@ -233,6 +233,16 @@ def test_exports_are_streamed_chunk_by_chunk_and_read_as_the_whole_would():
     assert streamed_csv.is_streamed and streamed_csv.headers["X-Tscgraph-Rows"] == "7"
     assert streamed_csv.get_data() == whole_csv.get_data()
     assert "'=HYPERLINK(3)" in whole_csv.get_data(as_text=True)
+    pulled: list = []
+
+    def chunks():
+        for part in (rows[:3], rows[3:]):
+            pulled.append(len(part))
+            yield part
+
+    pieces = export_response(chunks(), columns, "csv", "x", truncated=False, total=7, limit=10, count=7).iter_encoded()
+    assert next(pieces) == b"iri,title,n\r\n" and pulled == []  # the header before any row is read
+    assert next(pieces).count(b"\r\n") == 3 and pulled == [3]  # then each chunk as soon as it is written
     streamed_json = export_response(iter([rows[:4], [], rows[4:]]), columns, "json", "x", truncated=True, total=9,
                                     limit=7, count=7)
     body = json.loads(streamed_json.get_data(as_text=True))

@@ -792,17 +792,22 @@ def export_response(rows: Iterable, columns: Sequence[str], fmt: str, filename: 
 
     chunked: Iterable[list[dict]] = [rows] if isinstance(rows, list) else rows
 
-    def csv_text() -> Iterator[str]:  # the header at once, then a piece per chunk
+    def csv_text() -> Iterator[str]:  # the header at once, then a piece per chunk as soon as it is written
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(columns)
-        for chunk in chunked:
-            yield out.getvalue()
+
+        def taken() -> str:
+            text = out.getvalue()
             out.seek(0)
             out.truncate()
+            return text
+
+        writer.writerow(columns)
+        yield taken()  # before the first chunk is read: the bridge sends what it has once it has two pieces
+        for chunk in chunked:
             for row in chunk:
                 writer.writerow([spreadsheet_safe(_cell(row.get(c))) for c in columns])
-        yield out.getvalue()
+            yield taken()
 
     def json_text() -> Iterator[str]:
         yield json.dumps({"total": total, "truncated": truncated, "limit": limit}, ensure_ascii=False)[:-1] + ', "items": ['
