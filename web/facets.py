@@ -477,19 +477,22 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
     sort = listing.sort(selection.sort)
 
     def keyed() -> list[tuple]:
+        """``(key, IRI, item)`` of the items, sorted (:func:`sort_keys`): from the earlier state's, with the touched
+        items' keys asked alone (every item's key rows are not needed, and the earlier state may not hold them: an
+        answer kept whole across a write keeps only what was asked of it), else from every item's key rows."""
+        before = memo.peek(base[0], keyed_key) if touched else None  # type: ignore[index]
+        if before is not None and len(items) > VALUES_LIMIT:
+            kept_items = [k for k in before if k[2] not in out]  # the touched out, then in where their keys sort them
+            now = members_of("now") or []
+            rows = store.select(keys_query(listing, sort, items=now)) if now else []
+            for entry in sort_keys(now, rows, sort, pick):
+                bisect.insort(kept_items, entry, key=_rank)
+            return kept_items
         if len(items) <= VALUES_LIMIT:
             key_rows = select(keys_query(listing, sort, items=items), False) if items else []
-            return sort_keys(items, key_rows, sort, pick)
-        key_rows = select(keys_query(listing, sort, where=where, text=bool(text)), bool(text),
-                          only=lambda now: keys_query(listing, sort, items=now))
-        before = memo.peek(base[0], keyed_key) if touched else None  # type: ignore[index]
-        if before is None:
-            return sort_keys(items, key_rows, sort, pick)
-        kept_items = [k for k in before if k[2] not in out]  # the touched out, then in where their keys sort them
-        now = members_of("now") or []
-        for entry in sort_keys(now, [r for r in key_rows if r["item"] in out], sort, pick):
-            bisect.insort(kept_items, entry, key=_rank)
-        return kept_items
+        else:
+            key_rows = select(keys_query(listing, sort, where=where, text=bool(text)), bool(text))
+        return sort_keys(items, key_rows, sort, pick)
 
     keyed_key = ("keyed", query, text, sort.key, lang)
     sorted_keys = memo.remember(version, keyed_key, keyed, **kept)  # asked first: kept for the state after too
