@@ -302,6 +302,29 @@ def test_the_unfiltered_listing_is_brought_up_to_date_for_the_items_a_write_touc
     assert all("VALUES ?item" in q for q in counting.asked)  # the touched items only
 
 
+@pytest.mark.parametrize("values_limit", [0, facets.VALUES_LIMIT])
+def test_a_change_to_a_property_it_reads_on_something_not_listed_leaves_the_listing_as_it_was(data, settings,
+                                                                                             monkeypatch, values_limit):
+    """An actor's description is a property the projects listing reads (a project's text), on no project: brought
+    up to date, the listing is the one computed anew — with the counts asked over a whole class (at 1M) or over the
+    items' IRIs (the bundled data), whose rows have no item to take out."""
+    from graph.store.oxigraph import OxigraphStore
+
+    monkeypatch.setattr(facets, "VALUES_LIMIT", values_limit)
+    store = OxigraphStore(None)
+    store.add_graphs({settings.local_graph: data})
+    actor = str(sorted(r["a"] for r in store.select(PREFIX + "SELECT ?a WHERE { ?a a tsc:Actor }"))[0])
+    change = Change({predicate_key("http://purl.org/dc/terms/description"): frozenset({actor})})
+    selection, visible = facets.parse_selection(PROJECTS, {}, BASE), settings.is_public_graph
+    pick = lambda texts: sorted(str(t) for t in texts)[0] if texts else None  # noqa: E731
+    memo = StateCache()
+    facets.run_listing(store, memo, "r:1", PROJECTS, selection, pick, visible=visible)
+    kept = facets.run_listing(store, memo, "r:2", PROJECTS, selection, pick, since=[("r:1", change)], visible=visible,
+                              store_of=lambda _earlier: store)
+    fresh = facets.run_listing(store, StateCache(), "x", PROJECTS, selection, pick, visible=visible)
+    assert (kept.total, kept.ordered, facet_counts(kept)) == (fresh.total, fresh.ordered, facet_counts(fresh))
+
+
 def test_a_write_the_listing_cannot_follow_item_by_item_computes_it_anew(settings):
     """A budget's amount (a step beyond the item), too many items, or subjects not known: computed anew."""
     selection = facets.parse_selection(PROJECTS, {}, BASE)

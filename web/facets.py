@@ -449,31 +449,37 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
                 f"{PROLOGUE}SELECT ?item WHERE {{ {values_block(touched)} ?item a <{listing.cls}> }}")]  # type: ignore[arg-type]
         return members[state]
 
-    def select(sparql: str, with_text: bool, *, only: Callable[[list[URIRef]], str] | None = None,
-               counts: bool = False) -> list:
-        """The rows of ``sparql``, remembered per state; ``only(items)``: the same query over those (member) items
-        alone, for bringing the rows of the state before up to date for the touched items (``counts``: rows of
-        counts, brought up to date with the touched items' counts before and now; else rows per item)."""
+    def select(sparql: str, with_text: bool, *, brought: Callable[[list], list | None] | None = None) -> list:
+        """The rows of ``sparql``, remembered per state; ``brought(rows)``: the rows of the earlier state brought up
+        to date for the touched items (None: they cannot be), for the queries that say how."""
         bound = text if with_text else ""
         key = ("select", sparql, bound)
 
         def compute() -> list:
-            before = memo.peek(base[0], key) if touched else None  # type: ignore[index]
-            now = members_of("now") if before is not None else None
-            if before is not None and now is not None:
-                if not counts:
-                    added = store.select(only(now)) if only is not None and now else [{"item": i} for i in now]
-                    return [r for r in before if r["item"] not in out] + added  # type: ignore[operator]
-                then = members_of("before")
-                if then is not None and only is not None:
-                    return counted(before, prior_store().select(only(then)) if then else [],  # type: ignore[misc]
-                                   store.select(only(now)) if now else [])
+            before = memo.peek(base[0], key) if touched and brought is not None else None  # type: ignore[index]
+            found = brought(before) if before is not None else None  # type: ignore[misc]
+            if found is not None:
+                return found
             return store.select(sparql, bindings={"q": Literal(bound)}) if bound else store.select(sparql)
 
         return memo.remember(version, key, compute, **kept)
 
+    def items_brought(before: list) -> list:
+        """The item rows: the touched taken out, those that are members now put back."""
+        return [r for r in before if r["item"] not in out] + [{"item": i} for i in members_of("now") or []]
+
+    def counts_brought(facet: Facet) -> Callable[[list], list | None]:
+        """A facet's count rows: less the touched members' counts before, plus theirs now."""
+        def brought(before: list) -> list | None:
+            then, now = members_of("before"), members_of("now")
+            if then is None or now is None:
+                return None
+            return counted(before, prior_store().select(counts_query(facet, items=then)) if then else [],  # type: ignore[misc]
+                           store.select(counts_query(facet, items=now)) if now else [])
+        return brought
+
     where = selection_where(listing, selection)
-    items = [r["item"] for r in select(query, bool(text))]
+    items = [r["item"] for r in select(query, bool(text), brought=items_brought)]
     sort = listing.sort(selection.sort)
 
     def keyed() -> list[tuple]:
@@ -512,8 +518,7 @@ def run_listing(store, memo: StateCache, version: object, listing: Listing, sele
         elif len(basis) <= VALUES_LIMIT:
             rows = select(counts_query(facet, items=basis), False)
         else:
-            rows = select(counts_query(facet, where=where, text=bool(text)), bool(text), counts=True,
-                          only=lambda members, f=facet: counts_query(f, items=members))
+            rows = select(counts_query(facet, where=where, text=bool(text)), bool(text), brought=counts_brought(facet))
         facets[facet.key] = facet_values(facet, rows, chosen)
     return Answer(total=len(items), ordered=ordered, facets=facets)
 
