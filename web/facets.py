@@ -341,16 +341,10 @@ class Answer:
     facets: dict[str, list[FacetValue]]
 
 
-def sort_items(items: Iterable[URIRef], keys: Iterable[Mapping[str, Node]], sort: SortKey, pick: Callable[[list[Literal]], str | None]) -> list[URIRef]:
-    """``items`` ordered by their keys (titles: the reader's language, accents and case ignored); items
-    without a key come last, ties by IRI."""
-    return in_order(sort_keys(items, keys, sort, pick), sort)
-
-
 def sort_keys(items: Iterable[URIRef], keys: Iterable[Mapping[str, Node]], sort: SortKey,
               pick: Callable[[list[Literal]], str | None]) -> list[tuple]:
-    """``(key, IRI, item)`` of each of ``items``, sorted — the key None for an item without one (see
-    :func:`in_order`)."""
+    """``(key, IRI, item)`` of each of ``items``, sorted (:func:`in_order` gives the items in the sort's order): the
+    key of a title is the reader's language, accents and case ignored; None for an item without one."""
     by_item: dict[URIRef, list] = {}
     for row in keys:
         by_item.setdefault(row["item"], []).append(row["key"])
