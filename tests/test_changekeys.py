@@ -125,26 +125,27 @@ def test_every_kind_of_write_notes_what_it_changed(store, settings, validator):
 def test_the_published_state_says_what_changed_since_the_public_state_before(store, settings, validator, tmp_path):
     publisher = SnapshotPublisher(store, tmp_path / "snapshots")
     first = read_state(tmp_path / "snapshots")
-    assert first.prior is None and first.changed is None
+    assert first.prior is None and first.changes_since() == []
     apply_update(store, validator, settings, actor_update("published"))
     publisher.refresh()
     state = read_state(tmp_path / "snapshots")
-    assert state.prior == first.public and type_key(str(TSC.Actor)) in state.changed.keys
-    assert type_key(str(TSC.Project)) not in state.changed.keys
+    changed = dict(state.changes_since())[first.public]
+    assert state.prior == first.public and type_key(str(TSC.Actor)) in changed.keys
+    assert type_key(str(TSC.Project)) not in changed.keys
     # a private write's keys ride into the next public state (it may hold another thread's public write)
     store.update(f"INSERT DATA {{ GRAPH <{settings.moderation_graph}> {{ <{BASE}s> <{BASE}p> 1 }} }}",
                  changes=[predicate_key(f"{BASE}p")])
     publisher.refresh(public=False)
     private = read_state(tmp_path / "snapshots")
-    assert (private.public, private.prior, private.changed) == (state.public, state.prior, state.changed)
+    assert (private.public, private.prior, private.history) == (state.public, state.prior, state.history)
     apply_update(store, validator, settings, actor_update("after"))
     publisher.refresh()
     last = read_state(tmp_path / "snapshots")
-    assert last.prior == state.public and predicate_key(f"{BASE}p") in last.changed.keys
+    assert last.prior == state.public and predicate_key(f"{BASE}p") in dict(last.changes_since())[state.public].keys
     store.update(f"INSERT DATA {{ GRAPH <{BASE}graph/y> {{ <{BASE}s> <{BASE}p> 2 }} }}")
     publisher.refresh()
     newest = read_state(tmp_path / "snapshots")
-    assert newest.changed is None
+    assert dict(newest.changes_since())[last.public] is None
     # what changed since each of the last public states, nearest first: a reader that last computed an answer
     # two states ago may still keep it, or bring it up to date
     assert [start for start, _change in newest.changes_since()] == [last.public, state.public, first.public]

@@ -57,12 +57,6 @@ class State:
     #: the next, ``to`` (:mod:`graph.changekeys`; None: unknown); the last one's ``to`` is ``public``.
     history: tuple = ()
 
-    @property
-    def changed(self) -> Change | None:
-        """What changed from ``prior`` to ``public`` (None: unknown)."""
-        last = self.history[-1] if self.history else None
-        return last[2] if last is not None and (last[0], last[1]) == (self.prior, self.public) else None
-
     def changes_since(self) -> list[tuple[int, Change | None]]:
         """``(earlier public state, what changed from it to public)``, the nearest first, while the history runs
         without a gap."""
