@@ -136,6 +136,18 @@ def touched(change: Change | None, read: frozenset, visible: Callable[[str], boo
     return frozenset(found)
 
 
+def note_subject(noted: dict[str, set[str] | None], key: str, subject: str | None) -> None:
+    """Add ``subject`` (an IRI; None: a blank node, not known) to the subjects ``noted`` keeps of ``key``: None once
+    one is not known or past :data:`MAX_SUBJECTS`."""
+    kept = noted.setdefault(key, set())
+    if kept is None:
+        return
+    if subject is None or len(kept) >= MAX_SUBJECTS:
+        noted[key] = None
+    else:
+        kept.add(subject)
+
+
 class ChangeLedger:
     """The keys of the writes made since the last :meth:`take`, with their subjects (a store's; thread-safe). It
     starts unknown: what happened before it was made (a store opened, a cut write undone) cannot be said."""
@@ -155,12 +167,9 @@ class ChangeLedger:
                 return
             pairs = keys.items() if isinstance(keys, Mapping) else ((key, None) for key in keys)
             for key, subjects in pairs:
-                kept = self._subjects.get(key, set())
-                if subjects is None or kept is None:
-                    self._subjects[key] = None
-                else:
-                    kept.update(subjects)
-                    self._subjects[key] = kept if len(kept) <= MAX_SUBJECTS else None
+                self._subjects.setdefault(key, set())
+                for subject in (None,) if subjects is None else subjects:
+                    note_subject(self._subjects, key, subject)
 
     def take(self) -> Change | None:
         """What changed since the last take (None: unknown), and start again from nothing."""

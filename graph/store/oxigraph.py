@@ -20,7 +20,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier, Node
 
-from graph.changekeys import MAX_SUBJECTS, Change, ChangeLedger, graph_key, predicate_key, triple_keys, type_key
+from graph.changekeys import Change, ChangeLedger, graph_key, note_subject, predicate_key, triple_keys, type_key
 from graph.namespaces import PREFIXES
 from graph.querytext import describe_syntax_error, names_dataset
 from graph.store.base import (
@@ -100,18 +100,6 @@ def _quads(graph_iri: str, graph: Graph) -> Iterator[ox.Quad]:
     name = ox.NamedNode(graph_iri)
     for s, p, o in graph:
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
-
-
-def _note_subject(noted: dict[str, set[str] | None], key: str, subject: str | None) -> None:
-    """Add ``subject`` (None: a blank node) to what ``noted`` keeps of ``key`` (see :class:`ChangeLedger`)."""
-    kept = noted.get(key, set())
-    if kept is None:
-        return
-    if subject is None or len(kept) >= MAX_SUBJECTS:
-        noted[key] = None
-    else:
-        kept.add(subject)
-        noted[key] = kept
 
 
 class OxigraphStore(Store):
@@ -237,7 +225,7 @@ class OxigraphStore(Store):
         for quad in quads:
             obj, subject = quad.object, quad.subject
             for key in triple_keys(quad.predicate.value, obj.value if isinstance(obj, ox.NamedNode) else None):
-                _note_subject(noted, key, subject.value if isinstance(subject, ox.NamedNode) else None)
+                note_subject(noted, key, subject.value if isinstance(subject, ox.NamedNode) else None)
         self.changes.note(noted)
 
     def load_files(self, files, graph_iri: str, *, base_iri: str, replace: bool = False,
@@ -530,10 +518,10 @@ class OxigraphStore(Store):
                 for s, p, o in triples:
                     count += 1
                     subject = str(s) if isinstance(s, URIRef) else None
-                    _note_subject(noted, predicate_key(str(p)), subject)
+                    note_subject(noted, predicate_key(str(p)), subject)
                     if p == rdf_type:
                         if isinstance(o, URIRef):
-                            _note_subject(noted, type_key(str(o)), subject)
+                            note_subject(noted, type_key(str(o)), subject)
                         yield ox.Quad(to_ox(s), term(p), term(o), name)
                     else:
                         yield ox.Quad(to_ox(s), term(p), to_ox(o), name)
