@@ -25,6 +25,7 @@ literal (``?q``), never pasted into a query.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -398,6 +399,7 @@ def check_values(store, listing: Listing, selection: Selection) -> None:
             raise FacetError(f"{facet.key}: unknown value(s) {', '.join(unknown)}")
 
 
+@functools.cache  # a listing is declared once: what it reads is read from its paths once, not at every request
 def listing_reads(listing: Listing) -> frozenset:
     """What a listing's answers read (:mod:`graph.changekeys`): the members of its class and the properties of its
     facets, texts, titles and sort keys — a write that changes none of them leaves its answers as they were."""
@@ -530,6 +532,7 @@ def _touched_items(listing: Listing, selection: Selection, since: tuple | None, 
     return sorted(URIRef(i) for i in found)
 
 
+@functools.cache
 def listing_deep_reads(listing: Listing) -> frozenset:
     """The properties a listing reads beyond an item's own triples (``tsc:budget/schema:value``'s ``schema:value``,
     ``^tsc:offeredBy``): a change of one of them has subjects that are not items. Also read as an item's own, a
