@@ -387,3 +387,60 @@ def test_the_app_brings_the_listing_up_to_date_from_the_snapshot_before(tmp_path
 
 
 counted = facets.counted
+
+
+def test_threads_asking_one_answer_at_once_compute_it_once_and_a_failure_passes_the_turn():
+    import threading
+    import time
+
+    memo, calls, release = StateCache(), [], threading.Event()
+
+    def slow() -> str:
+        calls.append("slow")
+        release.wait(10)
+        return "answer"
+
+    got: list = []
+    first = threading.Thread(target=lambda: got.append(memo.remember("r:1", "q", slow)))
+    first.start()
+    while ("r:1", "q") not in memo.computing:  # bounded by the thread: it marks the question as it starts
+        time.sleep(0.001)
+    second = threading.Thread(target=lambda: got.append(memo.remember("r:1", "q", lambda: calls.append("again") or "again")))
+    second.start()
+    time.sleep(0.05)  # the second thread is waiting on the first's computation
+    release.set()
+    first.join(10), second.join(10)
+    assert got == ["answer", "answer"] and calls == ["slow"] and not memo.computing
+
+    def failing() -> str:
+        raise RuntimeError("the store went away")
+
+    with pytest.raises(RuntimeError):
+        memo.remember("r:2", "q", failing)
+    assert memo.remember("r:2", "q", lambda: "computed after") == "computed after" and not memo.computing
+
+
+def test_a_reader_prepares_the_unfiltered_listings_in_every_language_as_it_starts(tmp_path, validator):
+    """What the first visitor of a listing asks is computed already: the listing's queries it runs are all answered
+    from what ``warm_listings`` computed."""
+    from graph.loading import setup_store
+    from graph.store.oxigraph import OxigraphStore
+    from server import create_app
+    from serving.reader import warm_listings
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    with OxigraphStore(settings.store_dir) as store:
+        setup_store(store, settings, validator)
+    app = create_app(settings)
+    try:
+        warm_listings(app).join(120)
+        memo = app.extensions["tscgraph.state_cache"]
+        prepared = {key for key in memo.answers if key[1][0] == "select"}
+        assert len(prepared) >= 4
+        client = app.test_client()
+        for path in ("/projects?lang=en", "/projects?lang=fr", "/actors?lang=en", "/actors?lang=fr"):
+            assert client.get(path).status_code == 200
+        assert {key for key in memo.answers if key[1][0] == "select"} == prepared
+    finally:
+        app.extensions["tscgraph.shutdown"]()

@@ -142,13 +142,17 @@ class StateCache:
     Pages whose queries cost 0.2-3 s at 1M triples (coverage counts, sorted listings, facet counts)
     pay it once per change rather than once per view, and a load or an approved write still shows
     at the next request, because the state's name changes with every write that changes what the answer
-    reads (:func:`data_version`).
+    reads (:func:`data_version`). Each answer is computed by one thread at a time: the others asking for it wait.
     """
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
         self.answers: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
+        #: (state, question) → set once the one thread computing it is done: threads asking the same question
+        #: meanwhile (two requests after a write, a visitor during the reader's warm-up) wait for that answer
+        #: instead of computing it again.
+        self.computing: dict[tuple, threading.Event] = {}
 
     def remember(self, version: object, key: Hashable, compute: Callable[[], T], *, reads: frozenset | None = None,
                  since: Sequence[tuple[str, Change | None]] = (), visible: Callable[[str], bool] | None = None) -> T:
@@ -158,19 +162,30 @@ class StateCache:
         :func:`public_changes`) when the change touched nothing the answer ``reads`` in the graphs it sees
         (``visible``), keys of :mod:`graph.changekeys`: then it is the same answer, and is kept for ``version`` too."""
         entry = (version, key)
-        with self.lock:
-            if entry in self.answers:
-                self.answers.move_to_end(entry)
-                return self.answers[entry]
-            if reads is not None and visible is not None:
-                for earlier, change in since:
-                    if (earlier, key) in self.answers:
-                        if unchanged_for(change, reads, visible):
-                            return self._keep(entry, self.answers[(earlier, key)])
-                        break  # the nearest state it was computed in: what changed since says it changed
-        value = compute()
-        with self.lock:
-            return self._keep(entry, value)
+        while True:
+            with self.lock:
+                if entry in self.answers:
+                    self.answers.move_to_end(entry)
+                    return self.answers[entry]
+                if reads is not None and visible is not None:
+                    for earlier, change in since:
+                        if (earlier, key) in self.answers:
+                            if unchanged_for(change, reads, visible):
+                                return self._keep(entry, self.answers[(earlier, key)])
+                            break  # the nearest state it was computed in: what changed since says it changed
+                pending = self.computing.get(entry)
+                if pending is None:
+                    pending = self.computing[entry] = threading.Event()
+                    break
+            pending.wait()  # another thread computes it: its answer, or (it failed) this thread's turn
+        try:
+            value = compute()
+            with self.lock:
+                return self._keep(entry, value)
+        finally:
+            with self.lock:
+                del self.computing[entry]
+            pending.set()
 
     def peek(self, version: object, key: Hashable) -> object | None:
         """The answer kept for ``key`` in state ``version``, or None (not computed: nothing is)."""
