@@ -10,6 +10,7 @@ from rdflib import Graph, URIRef
 from graph import changekeys
 from graph.changekeys import Change, ChangeLedger, graph_key, predicate_key, type_key, unchanged_for
 from graph.namespaces import PREFIXES, TSC
+from graph.store import oxigraph
 from graph.store.snapshots import SnapshotPublisher, read_state
 from graph.writes import apply_update
 from tests.conftest import AUTH, BASE, TOKEN_HASH, start_server, stop_server
@@ -101,7 +102,7 @@ def test_the_ledger_gathers_until_taken_and_unknown_absorbs():
 # ------------------------------------------------------------------ the store notes, the publisher publishes
 
 
-def test_every_kind_of_write_notes_what_it_changed(store, settings, validator):
+def test_every_kind_of_write_notes_what_it_changed(store, settings, validator, monkeypatch):
     store.take_changes()
     apply_update(store, validator, settings, actor_update("ledger"))  # a journalled write: its exact quads
     changed = store.take_changes()
@@ -116,8 +117,17 @@ def test_every_kind_of_write_notes_what_it_changed(store, settings, validator):
     assert store.take_changes() == Change({type_key(f"{BASE}C"): frozenset({f"{BASE}s"}),
                                            predicate_key(RDF_TYPE): frozenset({f"{BASE}s"}),
                                            predicate_key(f"{BASE}q"): None})  # a blank node's: not known
+    # a graph replaced whole: the triples only one side holds (the same content again: the update's triple, gone)
     store.replace_graphs({f"{BASE}graph/x": content})
-    assert store.take_changes() == keys(graph_key(f"{BASE}graph/x"))  # what it held before is not read
+    assert store.take_changes() == Change({predicate_key(f"{BASE}p"): frozenset({f"{BASE}s"})})
+    again = f"<{BASE}s> a <{BASE}C> ; <{BASE}q> 3 . <{BASE}t> <{BASE}q> 4 ."
+    store.replace_graphs({f"{BASE}graph/x": Graph().parse(data=again, format="turtle")})
+    assert store.take_changes() == Change({predicate_key(f"{BASE}q"): None})  # a blank node's triple went
+    store.replace_graphs({f"{BASE}graph/x": Graph().parse(data=again.replace(" 3 ", " 5 "), format="turtle")})
+    assert store.take_changes() == Change({predicate_key(f"{BASE}q"): frozenset({f"{BASE}s"})})
+    monkeypatch.setattr(oxigraph, "DIFF_LIMIT", 1)  # a large graph: what it held before is not read
+    store.replace_graphs({f"{BASE}graph/x": content})
+    assert store.take_changes() == keys(graph_key(f"{BASE}graph/x"))
     store.drop_graph(f"{BASE}graph/x")
     assert store.take_changes() == keys(graph_key(f"{BASE}graph/x"))
 
