@@ -6,7 +6,8 @@ A change is described by **keys**, a set of short strings:
 * ``"p <iri>"`` — triples with the predicate ``<iri>`` were added or removed (in any graph);
 * ``"t <iri>"`` — ``rdf:type <iri>`` triples were added or removed (they also give ``"p rdf:type"``);
 * ``"g <iri>"`` — something unknown changed in the named graph ``<iri>`` (a graph dropped, bulk-loaded, or replaced
-  whole when too large to say which of its triples changed);
+  whole when too large to say which of its triples changed; any write to a private graph, which public answers do
+  not see);
 
 and ``None`` means "unknown": anything may have changed. A :class:`Change` also keeps, per key, the subjects of the
 triples it changed (IRIs; ``None`` when not known: a blank node, a write that did not say, more than

@@ -454,3 +454,34 @@ def test_a_reader_prepares_the_unfiltered_listings_in_every_language_as_it_start
         assert {key for key in memo.answers if key[1][0] == "select"} == prepared
     finally:
         app.extensions["tscgraph.shutdown"]()
+
+
+def test_writes_to_a_private_graph_are_noted_as_that_graph_alone(settings, validator):
+    """A pending submission (a budget: a blank node) leaves the public answers as they were; an answer that sees the
+    submission's graph is computed anew."""
+    import pyoxigraph as ox
+
+    from graph.store import open_store
+
+    submission = settings.submission_graph("pending-1")
+    content = Graph().parse(data=f"""@prefix tsc: <https://w3id.org/tscgraph/ontology#> .
+        @prefix schema: <https://schema.org/> .
+        <{BASE}id/project/pending> a tsc:Project ; tsc:budget [ schema:value 10 ] .""", format="turtle")
+    read = frozenset({type_key(str(TSC.Project)), predicate_key("https://schema.org/value")})
+    with open_store(settings) as store:
+        store.take_changes()
+        store.add_graphs({submission: content})
+        added = store.take_changes()
+        store.replace_graphs({submission: content})
+        replaced = store.take_changes()
+        # what the journal reports of a write that removes a record from a submission's graph (an approval)
+        store._note_quads([ox.Quad(ox.NamedNode(f"{BASE}id/project/pending"), ox.NamedNode(RDF_TYPE),
+                                   ox.NamedNode(str(TSC.Project)), ox.NamedNode(submission))])
+        journalled = store.take_changes()
+        apply_update(store, validator, settings, actor_update("public"))
+        public = store.take_changes()
+    for change in (added, replaced, journalled):
+        assert change == keys(graph_key(submission))
+        assert unchanged_for(change, read, settings.is_public_graph)
+        assert not unchanged_for(change, read, lambda graph: True)  # an editor's answer sees it
+    assert type_key(str(TSC.Actor)) in public.keys  # a public graph's write: by its properties, as before

@@ -26,7 +26,9 @@ def open_store(settings: Settings) -> Store:
         return open_remote(settings)
     from graph.store.oxigraph import OxigraphStore
 
-    return OxigraphStore(settings.store_dir)
+    store = OxigraphStore(settings.store_dir)
+    store.apart = lambda graph: not settings.is_public_graph(graph)
+    return store
 
 
 def open_snapshots(store: Store, settings: Settings):

@@ -140,6 +140,11 @@ class OxigraphStore(Store):
         self.recovery_point: Callable[[], str | None] | None = None
         #: What the writes since the last snapshot changed (:mod:`graph.changekeys`), for the readers' caches.
         self.changes = ChangeLedger()
+        #: Graphs whose writes are noted as the graph alone, not by their properties and subjects: the private ones
+        #: (set by :func:`graph.store.open_store`). Why: the public never reads them, so a pending submission with a
+        #: budget (a blank node: its subjects not known) leaves the public answers as they were, while an answer
+        #: that sees the graph (an editor's) is computed anew.
+        self.apart: Callable[[str], bool] = lambda _graph: False
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -244,6 +249,9 @@ class OxigraphStore(Store):
         """The keys of quads a write removed or added, with their subjects (:mod:`graph.changekeys`)."""
         noted: dict[str, set[str] | None] = {}
         for quad in quads:
+            if isinstance(quad.graph_name, ox.NamedNode) and self.apart(quad.graph_name.value):
+                noted[graph_key(quad.graph_name.value)] = None
+                continue
             obj, subject = quad.object, quad.subject
             for key in triple_keys(quad.predicate.value, obj.value if isinstance(obj, ox.NamedNode) else None):
                 note_subject(noted, key, subject.value if isinstance(subject, ox.NamedNode) else None)
@@ -536,13 +544,17 @@ class OxigraphStore(Store):
             rdf_type = RDF.type  # a namespace's attribute is made anew at each reading
             for iri, triples in graphs.items():
                 name = ox.NamedNode(iri)
+                apart = self.apart(iri)
+                if apart:
+                    noted[graph_key(iri)] = None
                 for s, p, o in triples:
                     count += 1
-                    subject = str(s) if isinstance(s, URIRef) else None
-                    note_subject(noted, predicate_key(str(p)), subject)
-                    if p == rdf_type:
-                        if isinstance(o, URIRef):
+                    if not apart:
+                        subject = str(s) if isinstance(s, URIRef) else None
+                        note_subject(noted, predicate_key(str(p)), subject)
+                        if p == rdf_type and isinstance(o, URIRef):
                             note_subject(noted, type_key(str(o)), subject)
+                    if p == rdf_type:
                         yield ox.Quad(to_ox(s), term(p), term(o), name)
                     else:
                         yield ox.Quad(to_ox(s), term(p), to_ox(o), name)
@@ -584,6 +596,9 @@ class OxigraphStore(Store):
         :data:`DIFF_LIMIT` triples — the graph, blindly. The writes are the writer's alone, so what is read here
         is what the replacement removes."""
         name = ox.NamedNode(iri)
+        if self.apart(iri):
+            self.changes.note([graph_key(iri)])
+            return
         old = set(islice(((q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None, name)),
                          DIFF_LIMIT + 1))
         if len(old) > DIFF_LIMIT or len(graph) > DIFF_LIMIT:
