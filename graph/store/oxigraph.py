@@ -248,9 +248,13 @@ class OxigraphStore(Store):
     def _note_quads(self, quads: Iterable[ox.Quad]) -> None:
         """The keys of quads a write removed or added, with their subjects (:mod:`graph.changekeys`)."""
         noted: dict[str, set[str] | None] = {}
+        apart: dict[object, bool] = {}  # per graph, asked once: a journalled write may hold many quads of one graph
         for quad in quads:
-            if isinstance(quad.graph_name, ox.NamedNode) and self.apart(quad.graph_name.value):
-                noted[graph_key(quad.graph_name.value)] = None
+            graph = quad.graph_name
+            if graph not in apart:
+                apart[graph] = isinstance(graph, ox.NamedNode) and self.apart(graph.value)
+            if apart[graph]:
+                noted[graph_key(graph.value)] = None
                 continue
             obj, subject = quad.object, quad.subject
             for key in triple_keys(quad.predicate.value, obj.value if isinstance(obj, ox.NamedNode) else None):
@@ -596,12 +600,12 @@ class OxigraphStore(Store):
         :data:`DIFF_LIMIT` triples — the graph, blindly. The writes are the writer's alone, so what is read here
         is what the replacement removes."""
         name = ox.NamedNode(iri)
-        if self.apart(iri):
+        if self.apart(iri) or len(graph) > DIFF_LIMIT:  # the old content is not read when the new says enough
             self.changes.note([graph_key(iri)])
             return
         old = set(islice(((q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None, name)),
                          DIFF_LIMIT + 1))
-        if len(old) > DIFF_LIMIT or len(graph) > DIFF_LIMIT:
+        if len(old) > DIFF_LIMIT:
             self.changes.note([graph_key(iri)])
             return
         new = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph}
