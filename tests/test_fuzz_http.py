@@ -87,8 +87,12 @@ def server(tmp_path_factory):
         pending = [g for g in store.graph_names() if "/graph/submission/" in str(g)]
     assert len(pending) == Accepted.submissions, (
         f"{len(pending)} submission graphs in the store, {Accepted.submissions} accepted: a refused one was written")
-    errors = [line for line in s.log().splitlines() if re.search(r'"status": 50[0-24-9]', line) or "Traceback" in line]
-    assert not errors, "the server logged server errors:\n" + "\n".join(errors[:20])
+    lines = s.log().splitlines()
+    # A traceback is given with the lines that follow it (where it was raised, and what), so that a failure in CI
+    # says which input broke what without a second run.
+    errors = ["\n".join(lines[i:i + 40]) if "Traceback" in line else line for i, line in enumerate(lines)
+              if re.search(r'"status": 50[0-24-9]', line) or "Traceback" in line]
+    assert not errors, "the server logged server errors:\n" + "\n".join(errors[:5])
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,13 @@ takes a job, and a worker that dies while idle replaced without a job having to 
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from graph.workers.pool import WorkerPool
 
@@ -46,3 +50,31 @@ def test_a_worker_that_dies_while_idle_is_replaced_before_a_job_finds_it():
         assert pool.run("after")[1] == "after" and pool.run("again")[0] == working
     finally:
         pool.close()
+
+
+def pool_in_a_process(report: str) -> None:
+    """A process's life with a pool (as a web worker's): its workers ready, then the process ends with the pool
+    open; its atexit (as the app's shutdown, which takes a while) writes which workers are alive by then."""
+    pool = ready_pool(2)
+
+    def at_exit() -> None:
+        time.sleep(1.0)  # the watcher, had it restarted the stopped workers, would have done so by now
+        Path(report).write_text(" ".join(map(str, pool.worker_pids())))
+
+    atexit.register(at_exit)
+
+
+def test_a_process_that_ends_with_its_pool_open_starts_no_worker_on_the_way_out(tmp_path):
+    """multiprocessing stops the daemonic workers as a spawned process (a web worker) ends, before the app's atexit
+    closes the pool: the watcher saw them die and started new ones, cut short by the end (an EOFError traceback in
+    the server's log at every stop). The pool is now closed first."""
+    script, report = tmp_path / "ends.py", tmp_path / "alive-at-exit"
+    script.write_text("import multiprocessing, sys\nfrom tests.test_workers import pool_in_a_process\n"
+                      "if __name__ == '__main__':\n"
+                      "    p = multiprocessing.get_context('spawn').Process(target=pool_in_a_process, args=(sys.argv[1],))\n"
+                      "    p.start(); p.join(120)\n    raise SystemExit(p.exitcode)\n")
+    root = Path(__file__).resolve().parent.parent
+    ended = subprocess.run([sys.executable, str(script), str(report)], cwd=root, capture_output=True, text=True,
+                           timeout=180, env={**os.environ, "PYTHONPATH": str(root)})
+    assert ended.returncode == 0 and "Traceback" not in ended.stderr, ended.stderr
+    assert report.read_text() == "", f"workers alive (restarted) as the process ended: {report.read_text()}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import multiprocessing.util
 import os
 import queue
 import threading
@@ -134,8 +135,14 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.LifoQueue()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._spawning = threading.Lock()  #: held while a worker is started, so that close() never cuts a start short
         self._closed = False
         self._started = False
+        # Closed before multiprocessing stops the daemonic workers as this process ends (its exit function runs
+        # the finalisers of priority >= 0 first; in a spawned process such as a web worker it runs before atexit).
+        # Why: the watcher would see the stopped workers die and start new ones while the process ended, and a
+        # process started half-way dies at once with a traceback in the log.
+        self._finalizer = multiprocessing.util.Finalize(None, self.close, exitpriority=10)
         if not lazy:
             self.start()
 
@@ -152,9 +159,12 @@ class WorkerPool:
     # ------------------------------------------------------------------ workers
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._ctx, self.factory, self.args, self.nice, self.name)
-        with self._lock:
-            self._workers.add(worker)
+        with self._spawning:
+            if self._closed:
+                return
+            worker = _Worker(self._ctx, self.factory, self.args, self.nice, self.name)
+            with self._lock:
+                self._workers.add(worker)
         threading.Thread(target=self._wait_ready, args=(worker,), daemon=True, name=self.name + "-start").start()
 
     def _wait_ready(self, worker: _Worker) -> None:
@@ -257,7 +267,9 @@ class WorkerPool:
                 self._retire(worker)
 
     def close(self) -> None:
-        self._closed = True
+        with self._spawning:  # a start under way ends first; none begins after
+            self._closed = True
+        self._finalizer.cancel()  # the registry holds the pool until then
         with self._lock:
             workers = list(self._workers)
             self._workers.clear()
