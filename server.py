@@ -88,7 +88,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, role: str 
     app.extensions["tscgraph.pool"] = pool
     app.extensions["tscgraph.validation"] = validation
     app.extensions["tscgraph.validator"] = Validator.from_paths(settings.shapes_dir, settings.ontology_dir)
-    app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir)
+    app.extensions["tscgraph.queries"] = load_catalogue(settings.queries_dir, settings.base_iri)
     app.extensions["tscgraph.shutdown"] = shutdown
 
     from web import context, i18n, links, security

@@ -54,7 +54,7 @@ def measure(name: str, data: Path, runs: int, warmup: int = 2) -> dict:
         load_s = time.monotonic() - started
         iris = _resource_iris(store)
         queries = {}
-        for query in load_catalogue(settings.queries_dir).values():
+        for query in load_catalogue(settings.queries_dir, settings.base_iri).values():
             if "SERVICE" in query.text:
                 continue
             values = {}

@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 from graph.loading import install_ontology, load_files
 from graph.queries import load_catalogue
 from graph.settings import ROOT, load_settings
+from graph.store import open_store
 from graph.store.oxigraph import OxigraphStore
 from graph.validation import Validator
 
@@ -41,7 +42,7 @@ def measure_load(data: Path, store_dir: Path, validate: bool) -> dict:
     processes, whose peak is reported apart: ``workers_peak_rss_mb`` is the largest one's)."""
     settings = settings_for(store_dir)
     validator = Validator.from_paths(settings.shapes_dir, settings.ontology_dir) if validate else None
-    with OxigraphStore(store_dir) as store:
+    with open_store(settings) as store:  # as `tscgraph load` opens it: the summary graph is kept (graph.summaries)
         install_ontology(store, settings)
         started = time.monotonic()
         written, checks = load_files(store, [data], settings.local_graph, base_iri=BASE, validator=validator, replace=True,
@@ -113,7 +114,7 @@ def measure_queries(store_dir: Path, runs: int, warmup: int = 2, digests: Path |
                 values["request"] = str(iris["CooperationRequest"])
             return values
 
-        canned = load_catalogue(settings.queries_dir)
+        canned = load_catalogue(settings.queries_dir, settings.base_iri)
         catalogue = [("canned", q) for q in canned.values()]
         catalogue += [("ad hoc", q) for q in load_catalogue(BENCH_QUERIES).values()]
         for family, query in catalogue:

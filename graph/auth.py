@@ -68,8 +68,8 @@ def token_scope(token: str, entries: tuple[str, ...]) -> Scope | None:
 
 def needs_admin(settings: Settings, graph_iri: str) -> bool:
     """Whether writing ``graph_iri`` needs the admin scope: the ontology and vocabularies, and the public
-    graphs the server keeps itself (record log, validation reports, change feeds, harvest log)."""
-    kept = {settings.ontology_graph, settings.log_graph, settings.changes_graph,
+    graphs the server keeps itself (record log, validation reports, change feeds, summaries, harvest log)."""
+    kept = {settings.ontology_graph, settings.log_graph, settings.changes_graph, settings.summary_graph,
             settings.graph_base + "validation", settings.graph_base + "harvest-log"}
     return graph_iri in kept
 

@@ -452,13 +452,16 @@ def _chunks(changes: Changes, size: int) -> Iterator[Changes]:
 
 def after_write(store: Store, graphs: Iterable[str], *, records: Iterable[URIRef] | None = None,
                 now: datetime | None = None) -> list[Changes]:
-    """What every write does once its transaction is done: stamp the new records in the record log, and
-    log the changes of each written graph in its feed (only ``records`` when the writer knows them)."""
+    """What every write does once its transaction is done: stamp the new records in the record log, bring the
+    derived summaries up to date (:mod:`graph.summaries`), and log the changes of each written graph in its feed
+    (only ``records`` when the writer knows them)."""
     from graph.recordlog import stamp_new_records
+    from graph.summaries import refresh
 
     graphs = sorted(set(graphs))
     scope = None if records is None else list(records)
     stamp_new_records(store, graphs, now=now, records=scope)
+    refresh(store, scope)
     return [c for g in graphs if feed_of(g) for c in [sync(store, g, records=scope, now=now)] if c]
 
 

@@ -379,7 +379,7 @@ def cmd_setup(args, settings: Settings) -> int:
 
 
 def cmd_query(args, settings: Settings) -> int:
-    catalogue = load_catalogue(settings.queries_dir)
+    catalogue = load_catalogue(settings.queries_dir, settings.base_iri)
     try:
         named = resolve_query(catalogue, args.query)
     except OSError as exc:
@@ -416,7 +416,7 @@ def cmd_query(args, settings: Settings) -> int:
 
 
 def cmd_queries(args, settings: Settings) -> int:
-    for q in load_catalogue(settings.queries_dir).values():
+    for q in load_catalogue(settings.queries_dir, settings.base_iri).values():
         params = ", ".join(f"{p.name}={p.default}" for p in q.parameters)
         print(f"{q.name}: {q.summary}" + (f" [{params}]" if params else ""))
     return EXIT_OK

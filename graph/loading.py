@@ -21,6 +21,7 @@ from graph.rdfio import RdfReadError, format_for, read_rdf
 from graph.reports import judged_records, record_report
 from graph.settings import Settings
 from graph.store import Store, StoreError
+from graph.summaries import rebuild as rebuild_summaries
 from graph.validation import ValidationReport, Validator, merge_reports, read_turtle_dir
 from graph.workers.validation import ValidationPool
 from graph.writes import replace_records as replace_records_in
@@ -269,6 +270,8 @@ def setup_store(
     else:
         progress(f"<{settings.local_graph}> already holds data; left as it is (use --reload-data to replace it)")
     healed = sync_all(store)  # also logs the ontology's changes, and what a process that died before its sync missed
+    if rebuild_summaries(store):  # what a process that died between a write and its refresh missed
+        progress(f"summaries: <{store.summary_graph}> brought up to date")
     if healed:
         progress("change feeds: " + ", ".join(f"{c.graph} +{len(c.created)} ~{len(c.updated)} -{len(c.deleted)}"
                                               for c in healed))

@@ -28,6 +28,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from graph.iris import is_iri
+from graph.settings import Settings
 
 _HEADER = re.compile(r"^#\+\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>.*?)\s*$")
 #: The page a paged query's text asks for, at its very end.
@@ -134,8 +135,15 @@ def _page_number(name: str, param: str, raw, default: int, least: int, most: int
     return int(text)
 
 
-def parse_query_file(path: Path) -> NamedQuery:
-    text = path.read_text(encoding="utf-8")
+#: The base IRI under which the catalogue's files name this node's own graphs (the settings' default).
+DEFAULT_BASE: str = Settings.base_iri
+
+
+def parse_query_file(path: Path, base: str = DEFAULT_BASE) -> NamedQuery:
+    """A query file, rebased onto ``base``: a file names this node's own graphs (its local graph, its summary graph)
+    under :data:`DEFAULT_BASE`, so that it runs as it stands on a default deployment and names the deployment's own
+    graphs on every other."""
+    text = path.read_text(encoding="utf-8").replace(DEFAULT_BASE, base)
     name = path.stem
     if not NAME.match(name):
         raise QueryCatalogueError(f"{path}: query names use lowercase letters, digits and hyphens")
@@ -179,9 +187,9 @@ def parse_query_file(path: Path) -> NamedQuery:
     )
 
 
-def load_catalogue(directory: Path) -> dict[str, NamedQuery]:
-    """Every ``*.rq`` of ``directory`` by name, sorted."""
-    return {q.name: q for q in (parse_query_file(p) for p in sorted(Path(directory).glob("*.rq")))}
+def load_catalogue(directory: Path, base: str = DEFAULT_BASE) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` of ``directory`` by name, sorted, rebased onto ``base`` (:func:`parse_query_file`)."""
+    return {q.name: q for q in (parse_query_file(p, base) for p in sorted(Path(directory).glob("*.rq")))}
 
 
 def resolve_query(catalogue: dict[str, NamedQuery], name_or_path: str) -> NamedQuery:

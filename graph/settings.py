@@ -303,6 +303,12 @@ class Settings:
         return self.graph_base + "changes"
 
     @property
+    def summary_graph(self) -> str:
+        """Public named graph of the derived summaries that canned queries read (projects' actors, each actor's
+        partnerships and projects), refreshed by every write (graph.summaries)."""
+        return self.graph_base + "summary"
+
+    @property
     def sessions_graph(self) -> str:
         """Private named graph of the editors' sessions: one record per signed-in session, named by a hash
         of its id (graph.sessions)."""

@@ -17,6 +17,7 @@ from rdflib import Graph
 
 from bench.peers import free_port
 from graph.settings import ROOT, Settings, load_settings
+from graph.store import open_store
 from graph.store.oxigraph import OxigraphStore
 from graph.validation import Validator
 from tests import hypothesis_profiles  # noqa: F401 - registers and loads the Hypothesis profiles (HYPOTHESIS_PROFILE)
@@ -47,7 +48,8 @@ def validator() -> Validator:
 
 @pytest.fixture
 def store(settings: Settings):
-    with OxigraphStore(settings.store_dir) as s:
+    """The embedded store as the server opens it (its private graphs and summary graph known from the settings)."""
+    with open_store(settings) as s:
         yield s
 
 
@@ -101,6 +103,16 @@ def bundled_data() -> Graph:
 @pytest.fixture(scope="module")
 def data() -> Graph:
     return bundled_data()
+
+
+def summarised(store: OxigraphStore) -> OxigraphStore:
+    """A store opened in code given its summary graph as :func:`graph.store.open_store` gives it, and the summary
+    computed (:mod:`graph.summaries`): what the canned queries read."""
+    from graph.summaries import rebuild
+
+    store.summary_graph = BASE + "graph/summary"
+    rebuild(store)
+    return store
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -18,7 +18,7 @@ from graph.results import to_csv
 from graph.settings import ROOT
 from graph.store.oxigraph import OxigraphStore
 from graph.validation import read_turtle_dir
-from tests.conftest import BASE, TEST_DATA
+from tests.conftest import BASE, TEST_DATA, summarised
 
 QUERIES = ROOT / "queries"
 EXPECTED = TEST_DATA / "queries" / "expected"
@@ -37,6 +37,7 @@ def fixture_store():
             BASE + "graph/local": Graph().parse(TEST_DATA / "queries" / "fixture.ttl", publicID=BASE),
         }
     )
+    summarised(store)
     yield store
     store.close()
 
@@ -49,6 +50,7 @@ def bundled_store():
         local.parse(path, format="turtle", publicID=BASE)
     store = OxigraphStore(None)
     store.add_graphs({BASE + "graph/ontology": read_turtle_dir(ROOT / "ontology"), BASE + "graph/local": local})
+    summarised(store)
     yield store
     store.close()
 
@@ -117,11 +119,15 @@ def test_no_query_uses_not_exists(name):
     assert "NOT EXISTS" not in body.upper()
 
 
-def test_actor_pairs_are_joined_through_one_sub_select_per_side():
-    """Pairs of actors on a project: each side its own sub-SELECT, joined on the project only."""
-    body = CATALOGUE["actors-by-partnerships"].text
-    sides = re.findall(r"\{ SELECT \?\w+ \?project\b", body)
-    assert len(sides) == 2 and "tsc:Project" in body
+def test_partnerships_are_read_from_this_node_s_summary_graph_only():
+    """The ranking reads the counts the summary keeps (pairing every project's actors at each request took 0.7-0.9 s
+    at 1M triples), from this node's summary graph: counts a harvested graph states are not read; on another base
+    IRI, the query names that deployment's summary graph."""
+    body = CATALOGUE["actors-by-partnerships"].text.partition("SELECT")[2]
+    assert "GRAPH <https://chm.example.org/graph/summary> { ?actor tsc:partnerCount" in body
+    assert "tsc:partner " not in body and not re.search(r"\?project\b", body)
+    rebased = load_catalogue(QUERIES, "https://chm.example.net/node/")["actors-by-partnerships"].text
+    assert "GRAPH <https://chm.example.net/node/graph/summary>" in rebased and "chm.example.org" not in rebased
 
 
 def test_partner_network_reads_the_partners_of_the_given_actors_projects_only():

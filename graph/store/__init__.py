@@ -23,11 +23,13 @@ def open_store(settings: Settings) -> Store:
     if settings.store_url:
         from graph.store.remote import open_remote
 
-        return open_remote(settings)
-    from graph.store.oxigraph import OxigraphStore
+        store: Store = open_remote(settings)
+    else:
+        from graph.store.oxigraph import OxigraphStore
 
-    store = OxigraphStore(settings.store_dir)
-    store.apart = lambda graph: not settings.is_public_graph(graph)
+        store = OxigraphStore(settings.store_dir)
+    store.apart = lambda graph: not settings.is_public_graph(graph)  # type: ignore[method-assign]
+    store.summary_graph = settings.summary_graph
     return store
 
 

@@ -85,6 +85,14 @@ class Store(abc.ABC):
     #: Syntaxes (rdflib parser names) the engine can parse itself in :meth:`load_files`.
     bulk_formats: frozenset[str] = frozenset()
 
+    #: Graphs the public does not read — pending submissions, moderation, sessions… (set by
+    #: :func:`graph.store.open_store` from the settings; a bare store opened in code has none). The embedded store
+    #: notes their writes as the graph alone (:mod:`graph.changekeys`); summaries leave them out (:mod:`graph.summaries`).
+    apart: Callable[[str], bool] = staticmethod(lambda _graph: False)
+    #: The named graph of the derived summaries that every write refreshes (:mod:`graph.summaries`; set by
+    #: :func:`graph.store.open_store`); None: no summary is kept.
+    summary_graph: str | None = None
+
     def load_files(self, files: Sequence[tuple[Path, str]], graph_iri: str, *, base_iri: str, replace: bool = False,
                    check: Callable[[str], None] | None = None, progress: Callable[[str], None] | None = None) -> int:
         """Bulk load parsed by the engine, all files or nothing (engines that can); ``check(graph)`` judges what was

@@ -140,11 +140,6 @@ class OxigraphStore(Store):
         self.recovery_point: Callable[[], str | None] | None = None
         #: What the writes since the last snapshot changed (:mod:`graph.changekeys`), for the readers' caches.
         self.changes = ChangeLedger()
-        #: Graphs whose writes are noted as the graph alone, not by their properties and subjects: the private ones
-        #: (set by :func:`graph.store.open_store`). Why: the public never reads them, so a pending submission with a
-        #: budget (a blank node: its subjects not known) leaves the public answers as they were, while an answer
-        #: that sees the graph (an editor's) is computed anew.
-        self.apart: Callable[[str], bool] = lambda _graph: False
         try:
             if self.path is None:
                 self._store = ox.Store()
