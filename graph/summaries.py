@@ -39,10 +39,10 @@ from graph.store import Store
 from graph.writelock import WRITE_LOCK
 
 ROLES = (TSC.leadOrganisation, TSC.partner, TSC.funder)
-#: The summary's own properties: only the summary graph holds them.
-INVOLVED, PARTNERS, PROJECTS = TSC.involvedActor, TSC.partnerCount, TSC.projectCount
+#: The summary's own properties: derived, not a record's (a record's description leaves them out: graph.describe).
+DERIVED = INVOLVED, PARTNERS, PROJECTS = TSC.involvedActor, TSC.partnerCount, TSC.projectCount
 #: What a refresh can change, for the readers' answer caches (:mod:`graph.changekeys`).
-CHANGE_KEYS = tuple(predicate_key(str(p)) for p in (INVOLVED, PARTNERS, PROJECTS))
+CHANGE_KEYS = tuple(predicate_key(str(p)) for p in DERIVED)
 #: Records compared per query: a VALUES block of this many IRIs stays a small query text.
 BATCH = 2000
 

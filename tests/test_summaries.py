@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, URIRef
 
+from graph.describe import describe_resource
 from graph.loading import setup_store
 from graph.namespaces import TSC
 from graph.queries import load_catalogue
 from graph.settings import ROOT
-from graph.summaries import public_graphs, rebuild, refresh
+from graph.summaries import DERIVED, public_graphs, rebuild, refresh
 from graph.writes import UpdateFailed, apply_update, delete_graph, put_graph
 
 CANNED = load_catalogue(ROOT / "queries")["actors-by-partnerships"]
@@ -135,3 +136,13 @@ def test_counts_claimed_in_another_graph_are_not_read(served, settings, validato
     claim.add((actor, TSC.projectCount, Literal(999)))
     served.add_graphs({settings.harvest_graph("boastful"): claim})
     assert ranking(served, CANNED.text_for({"limit": "10000"})) == before
+
+
+def test_a_record_s_description_leaves_the_derived_properties_out(served):
+    """What a record's page, its Turtle and a partner's harvest get is what its editors wrote: the summary's
+    statements about the record are not part of it."""
+    project, partners = a_project_with_partners(served)
+    summary = served.read_graph(served.summary_graph)
+    assert (project, TSC.involvedActor, partners[0]) in summary and (partners[0], TSC.partnerCount, None) in summary
+    for record in (project, partners[0]):
+        assert not set(describe_resource(served, record).predicates()) & set(DERIVED)
