@@ -1,7 +1,7 @@
 """What the RDF of one dereferenced IRI holds: pure functions over the store interface.
 
 A **resource** is described by its concise bounded description (CBD): every triple whose subject it
-is (but the summary graph's derived properties), and, for each blank node among the objects, that node's own triples, recursively (a project's
+is, and, for each blank node among the objects, that node's own triples, recursively (a project's
 budget is a blank node). To that we add the ``rdf:type``, the labels (``skos:prefLabel``,
 ``dcterms:title``, ``rdfs:label``), ``skos:notation`` and ``skos:inScheme`` of the IRIs it points to,
 so that a client can show the links without one request per link ("labelled CBD"). Incoming links
@@ -27,11 +27,8 @@ from rdflib.term import Node
 
 from graph.namespaces import ONTOLOGY_IRI, TSC, bind_prefixes
 from graph.store.base import Store, Triple
-from graph.summaries import DERIVED
 
-#: The derived properties of the summary graph (graph.summaries: a project's actors, an actor's counts) are left out:
-#: they are not what the record's editors wrote, and a partner that harvests the record would copy them.
-OUTGOING = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(?p NOT IN (%s)) }" % ", ".join(p.n3() for p in DERIVED)
+OUTGOING = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
 KNOWN = "SELECT ?s WHERE { { ?s ?p ?o } UNION { ?o ?p ?s } } LIMIT 1"
 IS_SCHEME = "ASK { ?s a <http://www.w3.org/2004/02/skos/core#ConceptScheme> }"
 CONCEPTS = "SELECT ?scheme ?c ?p ?o WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> ?scheme ; ?p ?o }"

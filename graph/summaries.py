@@ -3,15 +3,22 @@
 Why: ``actors-by-partnerships`` counts, for every actor, the distinct other actors it shares a project with. Computed
 from the records it joins every project's actors pairwise: 476k pairs at 1M triples, 0.7–0.9 s however the query is
 written, where the goal is 300 ms. The counts change only when a project's actors change, so they are kept, like the
-change feeds (:mod:`graph.changes`), in a public named graph of their own, ``{base}graph/summary``::
+change feeds (:mod:`graph.changes`), in a public named graph of their own, ``{base}graph/summary``, on nodes of the
+summary's own (fragments of the graph's IRI, one per project and per actor, named by a digest of the record's
+IRI)::
 
-    <project> tsc:involvedActor <actor> .          # a tsc:Project and each actor it names as lead, partner or funder
-    <actor> tsc:partnerCount 12 ; tsc:projectCount 3 .   # only for an actor that takes part in a project
+    <…/graph/summary#project-1f0c…> tsc:summarises <project> ;
+        tsc:involvedActor <actor>, <another> .          # a tsc:Project and each actor it names as lead, partner or funder
+    <…/graph/summary#actor-9ab2…> tsc:summarises <actor> ;
+        tsc:partnerCount 12 ; tsc:projectCount 3 .      # only for an actor that takes part in a project
+
+No record is the subject of a derived statement: a record's description, the endpoint's ``CONSTRUCT`` of its
+statements and a partner's harvest of it hold what its editors wrote and nothing else.
 
 The graph is **derived from the public graphs' state**, not told by each writer: :func:`refresh` runs in
 :func:`graph.changes.after_write`, which every write path calls once its transaction is done, with the records the
 write touched (or none: the whole summary is computed again). For each touched record it compares the projects' actors
-in the summary with those in the public graphs, and where they differ rewrites those memberships and the counts of
+in the summary with those in the public graphs, and where they differ rewrites those projects' nodes and the nodes of
 every actor on either side, in one update. A process that dies between a write and its refresh leaves the summary one
 write behind until ``tscgraph setup`` (which ``make serve`` runs) computes it whole again (:func:`rebuild`).
 
@@ -25,6 +32,7 @@ the records after every kind of write.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -38,11 +46,10 @@ from graph.querytext import values_clause
 from graph.store import Store
 from graph.writelock import WRITE_LOCK
 
-ROLES = (TSC.leadOrganisation, TSC.partner, TSC.funder)
-#: The summary's own properties: derived, not a record's (a record's description leaves them out: graph.describe).
-DERIVED = INVOLVED, PARTNERS, PROJECTS = TSC.involvedActor, TSC.partnerCount, TSC.projectCount
+#: The summary's own properties, on its own nodes.
+SUMMARISES, INVOLVED, PARTNERS, PROJECTS = TSC.summarises, TSC.involvedActor, TSC.partnerCount, TSC.projectCount
 #: What a refresh can change, for the readers' answer caches (:mod:`graph.changekeys`).
-CHANGE_KEYS = tuple(predicate_key(str(p)) for p in DERIVED)
+CHANGE_KEYS = tuple(predicate_key(str(p)) for p in (SUMMARISES, INVOLVED, PARTNERS, PROJECTS))
 #: Records compared per query: a VALUES block of this many IRIs stays a small query text.
 BATCH = 2000
 
@@ -63,16 +70,19 @@ SELECT DISTINCT ?project ?actor WHERE {{
 #: What the summary holds for some projects (``{only}``: their VALUES block).
 SUMMARISED_QUERY = """
 PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
-SELECT ?project ?actor WHERE {{ GRAPH <{summary}> {{ {only} ?project tsc:involvedActor ?actor . }} }}
+SELECT ?project ?actor WHERE {{ GRAPH <{summary}> {{ {only} ?node tsc:summarises ?project ; tsc:involvedActor ?actor . }} }}
 """
 
 #: Every project of some actors (``{only}``) with all of its actors, as the summary holds them.
 NEIGHBOURHOOD_QUERY = """
 PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
 SELECT DISTINCT ?project ?member WHERE {{
-  GRAPH <{summary}> {{ {only} ?project tsc:involvedActor ?actor . ?project tsc:involvedActor ?member . }}
+  GRAPH <{summary}> {{ {only} ?node tsc:involvedActor ?actor ; tsc:involvedActor ?member ; tsc:summarises ?project . }}
 }}
 """
+
+#: The whole summary as it is.
+CONTENT_QUERY = "SELECT ?s ?p ?o WHERE {{ GRAPH <{summary}> {{ ?s ?p ?o }} }}"
 
 
 # ------------------------------------------------------------------ pure parts
@@ -93,29 +103,46 @@ def counts(members: Mapping[Node, set[Node]], actors: Iterable[Node]) -> dict[No
     return out
 
 
-def count_triples(found: Mapping[Node, tuple[int, int]]) -> list[tuple[Node, Node, Node]]:
-    return [t for actor, (partners, projects) in found.items()
-            for t in ((actor, PARTNERS, Literal(partners, datatype=XSD.integer)),
-                      (actor, PROJECTS, Literal(projects, datatype=XSD.integer)))]
+def node(summary: str, kind: str, record: Node) -> URIRef:
+    """The summary's node about ``record`` as a project or an actor (``kind``): a fragment of the summary graph's
+    IRI named by a digest of the record's term, the same at every computation, so a rebuild compares triples."""
+    return URIRef(f"{summary}#{kind}-{hashlib.sha256(record.n3().encode()).hexdigest()[:32]}")
+
+
+def member_triples(summary: str, members: Mapping[Node, set[Node]]) -> list[tuple[Node, Node, Node]]:
+    """The project nodes of ``members`` (a project without actors has none)."""
+    out: list[tuple[Node, Node, Node]] = []
+    for project, actors in members.items():
+        if actors:
+            subject = node(summary, "project", project)
+            out.append((subject, SUMMARISES, project))
+            out += [(subject, INVOLVED, actor) for actor in actors]
+    return out
+
+
+def count_triples(summary: str, found: Mapping[Node, tuple[int, int]]) -> list[tuple[Node, Node, Node]]:
+    """The actor nodes of ``found``."""
+    out: list[tuple[Node, Node, Node]] = []
+    for actor, (partners, projects) in found.items():
+        subject = node(summary, "actor", actor)
+        out += [(subject, SUMMARISES, actor), (subject, PARTNERS, Literal(partners, datatype=XSD.integer)),
+                (subject, PROJECTS, Literal(projects, datatype=XSD.integer))]
+    return out
 
 
 def data_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     return " ".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
 
 
-def rewrite(summary: str, *, old_members: Iterable[tuple[Node, Node]], new_members: Iterable[tuple[Node, Node]],
-            actors: Iterable[Node], found: Mapping[Node, tuple[int, int]]) -> str:
-    """One SPARQL Update (one transaction) that swaps memberships and the counts of ``actors`` for ``found``."""
-    actors = sorted(set(actors), key=str)
-    parts = []
-    if old_members:
-        parts.append(f"DELETE DATA {{ GRAPH <{summary}> {{ {data_block((p, INVOLVED, a) for p, a in old_members)} }} }}")
-    if actors:
-        only = values_clause("actor", actors)
-        for prop in (PARTNERS, PROJECTS):
-            parts.append(f"DELETE {{ GRAPH <{summary}> {{ ?actor {prop.n3()} ?n }} }} "
-                         f"WHERE {{ GRAPH <{summary}> {{ {only} ?actor {prop.n3()} ?n }} }}")
-    added = [(p, INVOLVED, a) for p, a in new_members] + count_triples(found)
+def rewrite(summary: str, *, projects: Mapping[Node, set[Node]], actors: Iterable[Node],
+            found: Mapping[Node, tuple[int, int]]) -> str:
+    """One SPARQL Update (one transaction): the nodes of ``projects`` and of ``actors`` replaced by their new content
+    (``projects``: each one's actors now; ``found``: the actors' counts now)."""
+    nodes = [node(summary, "project", p) for p in projects] + [node(summary, "actor", a) for a in actors]
+    parts = [f"DELETE {{ GRAPH <{summary}> {{ ?node ?p ?o }} }} "
+             f"WHERE {{ GRAPH <{summary}> {{ {values_clause('node', part)} ?node ?p ?o }} }}"
+             for part in _batches(sorted(nodes, key=str))]
+    added = member_triples(summary, projects) + count_triples(summary, found)
     if added:
         parts.append(f"INSERT DATA {{ GRAPH <{summary}> {{ {data_block(added)} }} }}")
     return " ;\n".join(parts)
@@ -169,21 +196,16 @@ def refresh(store: Store, records: Iterable[URIRef] | None = None) -> bool:
             query = NEIGHBOURHOOD_QUERY.format(summary=summary, only=values_clause("actor", part))
             for project, member in _pairs(store, query, None, "project", "member"):
                 members[project].add(member)
-        for project in changed_projects:
-            members.pop(project, None)
+        now: dict[Node, set[Node]] = {p: set() for p in changed_projects}
         for project, actor in new:
             if project in changed_projects:
-                members[project].add(actor)
-        update = rewrite(summary, old_members=sorted(old - new, key=str), new_members=sorted(new - old, key=str),
-                         actors=actors, found=counts(members, actors))
-        involved, partners, projects = CHANGE_KEYS
-        store.update(update, changes={involved: {str(p) for p in changed_projects},
-                                      partners: {str(a) for a in actors}, projects: {str(a) for a in actors}})
+                now[project].add(actor)
+        members.update(now)
+        update = rewrite(summary, projects=now, actors=actors, found=counts(members, actors))
+        store.update(update, changes=CHANGE_KEYS)
     return True
 
 
-#: The whole summary as it is.
-CONTENT_QUERY = "SELECT ?s ?p ?o WHERE {{ GRAPH <{summary}> {{ ?s ?p ?o }} }}"
 #: Past this many triples to change, a rebuild replaces the graph whole (an update's text would be too long).
 DIFF_LIMIT = 50_000
 
@@ -200,7 +222,7 @@ def rebuild(store: Store) -> bool:
         members: dict[Node, set[Node]] = defaultdict(set)
         for project, actor in new:
             members[project].add(actor)
-        expected = {(p, INVOLVED, a) for p, a in new} | set(count_triples(counts(members, {a for _, a in new})))
+        expected = set(member_triples(summary, members)) | set(count_triples(summary, counts(members, {a for _, a in new})))
         existing = {(row["s"], row["p"], row["o"]) for row in store.select(CONTENT_QUERY.format(summary=summary))}
         removed, added = existing - expected, expected - existing
         if not removed and not added:

@@ -12,7 +12,7 @@ from graph.loading import setup_store
 from graph.namespaces import TSC
 from graph.queries import load_catalogue
 from graph.settings import ROOT
-from graph.summaries import DERIVED, public_graphs, rebuild, refresh
+from graph.summaries import INVOLVED, PARTNERS, PROJECTS, SUMMARISES, public_graphs, rebuild, refresh
 from graph.writes import UpdateFailed, apply_update, delete_graph, put_graph
 
 CANNED = load_catalogue(ROOT / "queries")["actors-by-partnerships"]
@@ -131,18 +131,19 @@ def test_counts_claimed_in_another_graph_are_not_read(served, settings, validato
     summary graph only."""
     before = ranking(served, CANNED.text_for({"limit": "10000"}))
     actor = URIRef(before[0][0])
-    claim = Graph()
-    claim.add((actor, TSC.partnerCount, Literal(999)))
-    claim.add((actor, TSC.projectCount, Literal(999)))
+    claim, node = Graph(), URIRef(settings.base_iri + "id/boast")
+    for p, o in ((TSC.summarises, actor), (TSC.partnerCount, Literal(999)), (TSC.projectCount, Literal(999))):
+        claim.add((node, p, o))
     served.add_graphs({settings.harvest_graph("boastful"): claim})
     assert ranking(served, CANNED.text_for({"limit": "10000"})) == before
 
 
-def test_a_record_s_description_leaves_the_derived_properties_out(served):
-    """What a record's page, its Turtle and a partner's harvest get is what its editors wrote: the summary's
-    statements about the record are not part of it."""
+def test_no_record_is_the_subject_of_a_derived_statement(served):
+    """What a record's page, its Turtle, the endpoint's CONSTRUCT of its statements and a partner's harvest of it
+    hold is what its editors wrote: the summary's statements are on nodes of its own."""
     project, partners = a_project_with_partners(served)
     summary = served.read_graph(served.summary_graph)
-    assert (project, TSC.involvedActor, partners[0]) in summary and (partners[0], TSC.partnerCount, None) in summary
+    assert {project, partners[0]} <= set(summary.objects(None, SUMMARISES))
+    assert not {s for s in summary.subjects() if not str(s).startswith(served.summary_graph + "#")}
     for record in (project, partners[0]):
-        assert not set(describe_resource(served, record).predicates()) & set(DERIVED)
+        assert not set(describe_resource(served, record).predicates()) & {SUMMARISES, INVOLVED, PARTNERS, PROJECTS}
