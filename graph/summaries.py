@@ -73,11 +73,11 @@ PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
 SELECT ?project ?actor WHERE {{ GRAPH <{summary}> {{ {only} ?node tsc:summarises ?project ; tsc:involvedActor ?actor . }} }}
 """
 
-#: Every project of some actors (``{only}``) with all of its actors, as the summary holds them.
+#: The node of every project of some actors (``{only}``) with all of its actors, as the summary holds them.
 NEIGHBOURHOOD_QUERY = """
 PREFIX tsc: <https://w3id.org/tscgraph/ontology#>
-SELECT DISTINCT ?project ?member WHERE {{
-  GRAPH <{summary}> {{ {only} ?node tsc:involvedActor ?actor ; tsc:involvedActor ?member ; tsc:summarises ?project . }}
+SELECT DISTINCT ?node ?member WHERE {{
+  GRAPH <{summary}> {{ {only} ?node tsc:involvedActor ?actor ; tsc:involvedActor ?member . }}
 }}
 """
 
@@ -88,8 +88,9 @@ CONTENT_QUERY = "SELECT ?s ?p ?o WHERE {{ GRAPH <{summary}> {{ ?s ?p ?o }} }}"
 # ------------------------------------------------------------------ pure parts
 
 def counts(members: Mapping[Node, set[Node]], actors: Iterable[Node]) -> dict[Node, tuple[int, int]]:
-    """``actor → (partnerships, projects)`` for ``actors`` from each project's actors (``members``): the distinct
-    actors of its projects but itself, and the number of its projects; an actor of no project is left out."""
+    """``actor → (partnerships, projects)`` for ``actors`` from each project's actors (``members``, keyed by anything
+    that names one project: the project or its node): the distinct actors of its projects but itself, and the number
+    of its projects; an actor of no project is left out."""
     projects_of: dict[Node, list[Node]] = defaultdict(list)
     for project, actors_of_project in members.items():
         for actor in actors_of_project:
@@ -191,16 +192,16 @@ def refresh(store: Store, records: Iterable[URIRef] | None = None) -> bool:
             return False
         changed_projects = {p for p, _ in old ^ new}
         actors = sorted({a for p, a in old | new if p in changed_projects}, key=str)
-        members: dict[Node, set[Node]] = defaultdict(set)
+        members: dict[Node, set[Node]] = defaultdict(set)  # by the project's node: the same counts, a lookup fewer
         for part in _batches(actors):
             query = NEIGHBOURHOOD_QUERY.format(summary=summary, only=values_clause("actor", part))
-            for project, member in _pairs(store, query, None, "project", "member"):
-                members[project].add(member)
+            for project_node, member in _pairs(store, query, None, "node", "member"):
+                members[project_node].add(member)
         now: dict[Node, set[Node]] = {p: set() for p in changed_projects}
         for project, actor in new:
             if project in changed_projects:
                 now[project].add(actor)
-        members.update(now)
+        members.update({node(summary, "project", p): found for p, found in now.items()})
         update = rewrite(summary, projects=now, actors=actors, found=counts(members, actors))
         store.update(update, changes=CHANGE_KEYS)
     return True
