@@ -33,8 +33,10 @@ the records after every kind of write.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -211,6 +213,20 @@ def refresh(store: Store, records: Iterable[URIRef] | None = None) -> bool:
 DIFF_LIMIT = 50_000
 
 
+def _fill(store: Store, summary: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+    """The summary computed whole into its empty graph: by the engine's bulk loader where the store has one (crash-safe
+    by the loader's marker; 1M triples' 152k summary triples: a transaction took 7.4 s, mostly the engine inserting
+    them one transaction-checked quad at a time), else in one transaction."""
+    if "nt" not in store.bulk_formats:
+        store.add_triples(summary, list(triples))
+        return
+    with tempfile.TemporaryDirectory(prefix="tscgraph-summary-") as folder:
+        path = Path(folder) / "summary.nt"
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
+        store.load_files([(path, "nt")], summary, base_iri=summary)
+
+
 def rebuild(store: Store) -> bool:
     """Compute the whole summary from the public graphs and write what differs from the summary there, in one
     transaction (a harvest or a load asks for it: usually a few projects changed, so a few triples are written,
@@ -229,7 +245,7 @@ def rebuild(store: Store) -> bool:
         if not removed and not added:
             return False
         if not existing:
-            store.add_triples(summary, sorted(added, key=str))
+            _fill(store, summary, added)
         elif len(removed) + len(added) > DIFF_LIMIT:
             from rdflib import Graph
 
