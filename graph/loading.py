@@ -266,12 +266,12 @@ def setup_store(
             progress=progress,
             settings=settings,
         )
-        counts["local"] = written
+        counts["local"] = written  # its write computed the summaries whole (graph.changes.after_write)
     else:
         progress(f"<{settings.local_graph}> already holds data; left as it is (use --reload-data to replace it)")
+        if rebuild_summaries(store):  # what a process that died between a write and its refresh missed
+            progress(f"summaries: <{store.summary_graph}> brought up to date")
     healed = sync_all(store)  # also logs the ontology's changes, and what a process that died before its sync missed
-    if rebuild_summaries(store):  # what a process that died between a write and its refresh missed
-        progress(f"summaries: <{store.summary_graph}> brought up to date")
     if healed:
         progress("change feeds: " + ", ".join(f"{c.graph} +{len(c.created)} ~{len(c.updated)} -{len(c.deleted)}"
                                               for c in healed))

@@ -46,6 +46,8 @@ from graph.changekeys import predicate_key
 from graph.namespaces import TSC
 from graph.querytext import values_clause
 from graph.store import Store
+from graph.store.remote import ntriples
+from graph.store.view import PublicView
 from graph.writelock import WRITE_LOCK
 
 #: The summary's own properties, on its own nodes.
@@ -133,10 +135,6 @@ def count_triples(summary: str, found: Mapping[Node, tuple[int, int]]) -> list[t
     return out
 
 
-def data_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
-    return " ".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
-
-
 def rewrite(summary: str, *, projects: Mapping[Node, set[Node]], actors: Iterable[Node],
             found: Mapping[Node, tuple[int, int]]) -> str:
     """One SPARQL Update (one transaction): the nodes of ``projects`` and of ``actors`` replaced by their new content
@@ -147,7 +145,7 @@ def rewrite(summary: str, *, projects: Mapping[Node, set[Node]], actors: Iterabl
              for part in _batches(sorted(nodes, key=str))]
     added = member_triples(summary, projects) + count_triples(summary, found)
     if added:
-        parts.append(f"INSERT DATA {{ GRAPH <{summary}> {{ {data_block(added)} }} }}")
+        parts.append(f"INSERT DATA {{ GRAPH <{summary}> {{ {ntriples(added)} }} }}")
     return " ;\n".join(parts)
 
 
@@ -164,11 +162,9 @@ def _pairs(store: Store, query: str, public: list[str] | None, first: str, secon
 
 
 def public_graphs(store: Store) -> list[str] | None:
-    """The graphs the public reads (:attr:`graph.store.Store.apart` says which are private); None when every graph is
-    public (the union of all: the engine's fastest path, as the public view does)."""
-    names = [str(g) for g in store.graph_names()]
-    public = [g for g in names if not store.apart(g)]
-    return None if len(public) == len(names) else public
+    """The default graph a public read has (:attr:`graph.store.Store.apart` says which graphs are private), as the
+    public view gives it: None when every graph is public (the union of all: the engine's fastest path)."""
+    return PublicView(store, lambda graph: not store.apart(graph)).dataset(None)["default_graphs"]
 
 
 def refresh(store: Store, records: Iterable[URIRef] | None = None) -> bool:
@@ -223,7 +219,8 @@ def _fill(store: Store, summary: str, triples: Iterable[tuple[Node, Node, Node]]
     with tempfile.TemporaryDirectory(prefix="tscgraph-summary-") as folder:
         path = Path(folder) / "summary.nt"
         with path.open("w", encoding="utf-8") as out:
-            out.writelines(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
+            for part in _batches(list(triples)):
+                out.write(ntriples(part) + "\n")
         store.load_files([(path, "nt")], summary, base_iri=summary)
 
 
@@ -254,7 +251,7 @@ def rebuild(store: Store) -> bool:
                 graph.add(triple)
             store.replace_graphs({summary: graph})
         else:
-            parts = [f"{verb} DATA {{ GRAPH <{summary}> {{ {data_block(sorted(triples, key=str))} }} }}"
+            parts = [f"{verb} DATA {{ GRAPH <{summary}> {{ {ntriples(sorted(triples, key=str))} }} }}"
                      for verb, triples in (("DELETE", removed), ("INSERT", added)) if triples]
             store.update(" ;\n".join(parts), changes=CHANGE_KEYS)
     return True

@@ -193,8 +193,7 @@ class WorkerPool:
                 return
             self._workers.discard(worker)
         worker.kill()
-        if not self._closed:
-            self._add_worker()
+        self._add_worker()  # none once the pool is closed
 
     def _watch(self) -> None:
         """Replace a worker that dies while idle at once. Why: the idle workers are handed out last-in first-out,
