@@ -138,6 +138,31 @@ def touched(change: Change | None, read: frozenset, visible: Callable[[str], boo
     return frozenset(found)
 
 
+def changed_subjects(change: Change | None, visible: Callable[[str], bool],
+                     only: frozenset | None = None) -> tuple[frozenset, frozenset] | None:
+    """``(subjects, keys)``: the IRIs whose triples ``change`` changed and the keys it changed — of the keys
+    ``only`` names, or of every key — over the graphs ``visible`` says an answer sees; None when that cannot be
+    said (an unknown change, a graph it sees changed blindly, a key whose subjects were not kept). For answers
+    about a few subjects (a term's labels, a scheme's description), kept across a change that changed none of
+    them (:class:`web.context.SubjectTable`)."""
+    if change is None:
+        return None
+    subjects: set[str] = set()
+    keys: set[str] = set()
+    for key, found in change.subjects.items():
+        if key.startswith("g "):
+            if visible(key[2:]):
+                return None
+            continue
+        if only is not None and key not in only:
+            continue
+        if found is None:
+            return None
+        subjects |= found
+        keys.add(key)
+    return frozenset(subjects), frozenset(keys)
+
+
 def note_subject(noted: dict[str, set[str] | None], key: str, subject: str | None) -> None:
     """Add ``subject`` (an IRI; None: a blank node, not known) to the subjects ``noted`` keeps of ``key``: None once
     one is not known or past :data:`MAX_SUBJECTS`."""

@@ -82,8 +82,9 @@ def stamp_new_records(store: Store, graphs: Iterable[str], now: datetime | None 
         if log is None:
             continue
         _check_iri(graph_iri)
+        key = predicate_key(str(DCTERMS.dateAccepted))  # all it inserts: on ``records`` when they are named
         store.update(STAMP_UPDATE.format(log=log, graph=graph_iri, now=stamp.n3(), tsc=str(TSC), only=only),
-                     changes=[predicate_key(str(DCTERMS.dateAccepted))])  # all it inserts
+                     changes=[key] if records is None else {key: [str(iri) for iri in iris]})
 
 
 def latest_records(store: Store, log_graph: str, limit: int = 10) -> list[dict]:

@@ -201,7 +201,8 @@ def refresh(store: Store, records: Iterable[URIRef] | None = None) -> bool:
                 now[project].add(actor)
         members.update({node(summary, "project", p): found for p, found in now.items()})
         update = rewrite(summary, projects=now, actors=actors, found=counts(members, actors))
-        store.update(update, changes=CHANGE_KEYS)
+        nodes = [str(node(summary, "project", p)) for p in now] + [str(node(summary, "actor", a)) for a in actors]
+        store.update(update, changes={key: nodes for key in CHANGE_KEYS})
     return True
 
 
@@ -253,5 +254,6 @@ def rebuild(store: Store) -> bool:
         else:
             parts = [f"{verb} DATA {{ GRAPH <{summary}> {{ {ntriples(sorted(triples, key=str))} }} }}"
                      for verb, triples in (("DELETE", removed), ("INSERT", added)) if triples]
-            store.update(" ;\n".join(parts), changes=CHANGE_KEYS)
+            nodes = sorted({str(s) for s, _p, _o in removed | added})
+            store.update(" ;\n".join(parts), changes={key: nodes for key in CHANGE_KEYS})
     return True

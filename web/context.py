@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Hashable, Sequence, TypeVar
 
 from flask import current_app, g, request
 
-from graph.changekeys import Change, unchanged_for
+from graph.changekeys import Change, changed_subjects, unchanged_for
 from graph.queries import NamedQuery
 from graph.settings import Settings
 from graph.store import Store, StoreError
@@ -207,3 +208,113 @@ def per_state(key: Hashable, compute: Callable[[], T], *, private: bool = False)
     """``compute()``, once per state of the data (see :class:`StateCache`); ``private`` for answers that read
     private graphs, which change without the public state changing."""
     return state_cache().remember(data_version(private=private), key, compute)
+
+
+@dataclass(frozen=True)
+class About:
+    """An answer of a :class:`SubjectTable` and what it read: the triples of ``subjects`` (IRIs) and, whatever their
+    subject, those of the keys ``reads`` (:mod:`graph.changekeys`: a scheme's members, ``skos:inScheme``)."""
+
+    value: object
+    subjects: frozenset
+    reads: frozenset = frozenset()
+
+
+class SubjectTable:
+    """Answers about a few subjects each (a term's labels, a scheme's JSON-LD), kept across the writes that did not
+    change those subjects — not only for one state, as :class:`StateCache` keeps them.
+
+    Why: the load test's writes (a harvest every ~2 s, an actor inserted every ~1.5 s) change projects and actors,
+    and every page computed again after them asked the labels of the same vocabulary terms and described the same
+    schemes anew (labels: 13 % of a reader's samples under those writes; the GBF scheme's JSON-LD: 70 % of the
+    ``/gbf`` page). The table follows the public state: moving to a newer one, it drops the answers about the
+    subjects the writes since changed (of the keys ``only`` names, or of any; all of them when that cannot be
+    said: :func:`graph.changekeys.changed_subjects`). A request on a state the table cannot follow (an editor's
+    preview, a state older than the table's) computes its answers and keeps none. Bounded by ``size`` answers.
+    """
+
+    def __init__(self, size: int, only: frozenset | None = None) -> None:
+        self.size, self.only = size, only
+        self.lock = threading.Lock()
+        self.version: str | None = None  #: the public state the answers hold for
+        self.earlier: frozenset = frozenset()  #: the states before it: a request still on one reads past the table
+        self.answers: OrderedDict[Hashable, About] = OrderedDict()
+        self.by_subject: dict[str, set] = {}  #: subject → keys of the answers that read it
+        self.by_reads: set = set()  #: keys of the answers that read keys whatever the subject
+
+    def get(self, key: Hashable, compute: Callable[[], About]) -> object:
+        return self.get_many([key], lambda missing: {key: compute()})[key]
+
+    def get_many(self, keys: Sequence[Hashable], compute: Callable[[list], dict[Hashable, About]]) -> dict:
+        """The answer for each of ``keys``: kept ones, and ``compute(missing)`` (an :class:`About` per missing key)
+        for the rest, in one call (a page's labels in one query)."""
+        version = data_version()
+        with self.lock:
+            follows = self._follow(version)
+            found = {}
+            for key in keys if follows else ():
+                about = self.answers.get(key)
+                if about is not None:
+                    self.answers.move_to_end(key)
+                    found[key] = about.value
+        missing = [key for key in keys if key not in found]
+        if missing:
+            computed = compute(missing)
+            with self.lock:
+                for key, about in computed.items():
+                    found[key] = about.value
+                    if follows and self.version == version:
+                        self._put(key, about)
+        return found
+
+    def _follow(self, version: str) -> bool:
+        """Whether the table holds the answers of ``version``: moved to it when it is a newer public state."""
+        if version == self.version:
+            return True
+        if version in self.earlier:
+            return False
+        since = public_changes(version)
+        if not since and _public_state(version) is None:
+            return False  # a preview, a private state: not the public state the table follows
+        changes = dict(since)
+        touched = changed_subjects(changes[self.version], settings().is_public_graph, self.only) \
+            if self.version in changes else None
+        if touched is None:
+            self.answers.clear()
+            self.by_subject.clear()
+            self.by_reads.clear()
+        else:
+            subjects, keys = touched
+            dropped = {key for subject in subjects for key in self.by_subject.get(subject, ())}
+            dropped |= {key for key in self.by_reads if self.answers[key].reads & keys}
+            for key in dropped:
+                self._remove(key)
+        self.version, self.earlier = version, frozenset(changes)
+        return True
+
+    def _put(self, key: Hashable, about: About) -> None:
+        self._remove(key)
+        self.answers[key] = about
+        for subject in about.subjects:
+            self.by_subject.setdefault(subject, set()).add(key)
+        if about.reads:
+            self.by_reads.add(key)
+        while len(self.answers) > self.size:
+            self._remove(next(iter(self.answers)))
+
+    def _remove(self, key: Hashable) -> None:
+        about = self.answers.pop(key, None)
+        if about is None:
+            return
+        for subject in about.subjects:
+            keys = self.by_subject.get(subject)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.by_subject[subject]
+        self.by_reads.discard(key)
+
+
+def subject_table(name: str, size: int, only: frozenset | None = None) -> SubjectTable:
+    """The app's :class:`SubjectTable` called ``name`` (made at first use)."""
+    return current_app.extensions.setdefault("tscgraph.subjects." + name, SubjectTable(size, only))

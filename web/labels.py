@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS
 from rdflib.term import Node
 
+from graph.changekeys import predicate_key
 from graph.namespaces import compact
 from web import context
 from web.i18n import current_lang
@@ -31,19 +33,31 @@ SELECT ?term ?label ?lang WHERE {{
 Labels = dict[Node, dict[str, str]]
 
 
-def labels_of(terms: Iterable[Node]) -> Labels:
-    """term → {language: label} for every IRI of ``terms``.
+#: The keys (:mod:`graph.changekeys`) of the properties a label is read from: a term's labels change only with them.
+LABEL_KEYS = frozenset(predicate_key(str(p)) for p in (SKOS.prefLabel, DCTERMS.title, RDFS.label))
+#: Terms whose labels a reader keeps across writes that did not change them (:class:`web.context.SubjectTable`).
+KEPT_LABELS = 100_000
 
-    The IRIs go into a VALUES block: they come from the store's own answers (or from a request
-    path or argument already checked to be an IRI), never from free text.
+
+def labels_of(terms: Iterable[Node]) -> Labels:
+    """term → {language: label} for every IRI of ``terms`` that has a label.
+
+    A term's labels are kept across writes that did not change them (a page after a write asks again the
+    labels of the same vocabulary terms). The IRIs go into a VALUES block: they come from the store's own
+    answers (or from a request path or argument already checked to be an IRI), never from free text.
     """
     iris = sorted({t for t in terms if isinstance(t, URIRef)}, key=str)
-    labels: Labels = {}
+    found = context.subject_table("labels", KEPT_LABELS, LABEL_KEYS).get_many(iris, _read_labels)
+    return {term: labels for term, labels in found.items() if labels}
+
+
+def _read_labels(iris: list) -> dict:
+    labels: Labels = {term: {} for term in iris}
     for start in range(0, len(iris), 500):
         block = " ".join(t.n3() for t in iris[start:start + 500])
         for r in context.store().select(LABELS_OF_TERMS.format(terms=block)):
-            labels.setdefault(r["term"], {}).setdefault(str(r.get("lang", "")), str(r["label"]))
-    return labels
+            labels[r["term"]].setdefault(str(r.get("lang", "")), str(r["label"]))
+    return {term: context.About(by_lang, frozenset((str(term),))) for term, by_lang in labels.items()}
 
 
 def pick_label(term: Node, by_lang: dict[str, str], lang: str | None = None) -> str:

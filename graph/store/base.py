@@ -124,9 +124,10 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def update(self, sparql: str, *, changes: Iterable[str] | None = None) -> None:
+    def update(self, sparql: str, *, changes: Iterable[str] | Mapping[str, Iterable[str] | None] | None = None) -> None:
         """Run a SPARQL 1.1 Update, atomically. ``changes``: what it can change, as :mod:`graph.changekeys` keys,
-        when the caller knows (a fixed template); None: anything."""
+        when the caller knows (a fixed template), or keys with the IRIs of the subjects they may change (answers
+        about other subjects are then kept across it); None: anything."""
 
     def take_changes(self) -> Change | None:
         """What the writes since the last call changed (:mod:`graph.changekeys`), and start again; None: unknown

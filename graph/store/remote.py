@@ -339,7 +339,7 @@ class RemoteStore(Store):
         except Exception as exc:  # noqa: BLE001 - a parser error of any kind is the store's answer being wrong
             raise StoreError(f"the store's {media} answer does not parse: {exc}") from None
 
-    def update(self, sparql: str, *, changes: Iterable[str] | None = None) -> None:
+    def update(self, sparql: str, *, changes: Iterable[str] | Mapping[str, Iterable[str] | None] | None = None) -> None:
         self._update([sparql if self.profile.bnodes_in_insert_data else insert_data_as_template(sparql)])
 
     def _send(self, text: str) -> str:

@@ -83,6 +83,13 @@ class State:
     def prior_public_version(self) -> str | None:
         return None if self.prior is None else f"{self.run}:{self.prior}"
 
+    @property
+    def public_path(self) -> str | None:
+        """The snapshot taken when the public state began (the writer keeps it while that state is the public one):
+        what a public query reads. Private writes since (a submission, a sign-in) publish newer snapshots whose
+        public graphs are the same, and a query worker that stays on this one opens no store for them."""
+        return None if self.path is None else str(Path(self.path).parent / f"{self.public:010d}")
+
 
 def read_state(directory: Path) -> State | None:
     """The state ``directory``'s ``CURRENT`` file publishes, or None when none is published yet."""
@@ -142,10 +149,15 @@ class SnapshotPublisher:
             generation = self._state.generation + 1
             path = self.directory / f"{generation:010d}"
             self.store.snapshot(path)
-            if self._state.path is not None:
-                self._superseded[Path(self._state.path)] = time.monotonic()
+            old, now = self._state, time.monotonic()
+            if old.path is not None:
+                # The public state's own snapshot is kept while it is the public one (public queries read it:
+                # :attr:`State.public_path`); it is superseded with that state.
+                if public or old.generation != old.public:
+                    self._superseded[Path(old.path)] = now
+                if public and old.public_path is not None:
+                    self._superseded.setdefault(Path(old.public_path), now)
             path.parent.mkdir(parents=True, exist_ok=True)
-            old = self._state
             # A private write's keys wait for the next public state: another thread's public write may be in
             # this snapshot already, before its own refresh (writes and refreshes are separate turns of the lock).
             self._pending = merge(self._pending, self.store.take_changes())
@@ -180,9 +192,14 @@ class SnapshotPublisher:
         return self.current()
 
     def current(self) -> str:
-        """The newest snapshot's directory (what a query worker opens)."""
+        """The newest snapshot's directory (what a query worker opens for a query that may read private graphs)."""
         assert self._state.path is not None
         return self._state.path
+
+    def public_current(self) -> str:
+        """The public state's snapshot (what a query worker opens for a public query: :attr:`State.public_path`)."""
+        assert self._state.public_path is not None
+        return self._state.public_path
 
     def public_version(self) -> str:
         return self._state.public_version
@@ -250,6 +267,11 @@ class SnapshotFollower:
         state = self.poll()
         assert state is not None and state.path is not None
         return state.path
+
+    def public_current(self) -> str:
+        state = self.poll()
+        assert state is not None and state.public_path is not None
+        return state.public_path
 
     def public_version(self) -> str:
         state = self.poll()
