@@ -17,7 +17,8 @@ loads and imports, SPARQL Update, Graph Store Protocol, approvals, duplicate dec
 ``setup``). A write that names the records it touched has only those compared; the others compare the
 whole graph. Syncing is idempotent — a second sync logs nothing — so should a process die between its
 write and its sync, the next whole-graph sync of that graph (``tscgraph setup``, which ``make serve``
-runs, or the graph's next load, update or harvest) logs what was missed, with that later time.
+runs, or the graph's next load) logs what was missed, with that later time; a write that names its records
+(an update, an approval, a harvest run) compares those.
 
 Writes and syncs take :data:`graph.writes.WRITE_LOCK`, so change numbers never collide.
 """

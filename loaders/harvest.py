@@ -15,8 +15,9 @@ A run of one source (:func:`harvest_source`):
    to the private quarantine graph ``{base}graph/quarantine/{name}`` with the SHACL report about them,
    the others to the public ``settings.harvest_graph(name)``;
 4. **write** both graphs and the run's provenance in ONE ``replace_graphs`` (one transaction: readers, and
-   a process killed half-way, see the previous harvest or the new one, never a mix), then sync the
-   harvest graph's change feed (:mod:`graph.changes`). When the new
+   a process killed half-way, see the previous harvest or the new one, never a mix), then bring what every
+   write keeps up to date for the records the run added, changed or removed — the summaries the canned
+   queries read and the harvest graph's change feed (:func:`graph.changes.after_write`). When the new
    content is the content of the last successful run (same canonical digest, same triple counts in
    the store) only the run record is written: re-harvesting unchanged data changes nothing else.
 
@@ -60,7 +61,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from graph.changes import canonical, record_digests, sync
+from graph.changes import after_write, canonical, record_digests
 from graph.namespaces import TSC
 from graph.reports import judged_records, owner_map, report_graph, verdicts
 from graph.settings import Settings
@@ -463,6 +464,7 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
     started = datetime.now(timezone.utc)
     harvest_iri, quarantine_iri = settings.harvest_graph(source.name), quarantine_graph(settings, source.name)
     digest = None
+    touched: list[URIRef] = []
     policy = source.policy()
     try:
         progress(f"{source.name}: fetching {source.url}")
@@ -499,8 +501,14 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
         run.quarantine_triples, run.quarantined = len(quarantine), len(bad)
         progress(f"{source.name}: {run.records} record(s) conform, {run.quarantined} quarantined")
         digest = content_digest((good, good_digests), (held, held_digests))
-        previous = record_digests(store.read_graph(harvest_iri) + _records_only(store.read_graph(quarantine_iri)))
+        before = store.read_graph(harvest_iri)
+        previous = record_digests(before + _records_only(store.read_graph(quarantine_iri)))
         new = good_digests | held_digests  # a record is in one part or the other
+        before_digests = record_digests(before)
+        # the records of the public graph this run adds, changes or removes: what the write's after_write brings
+        # the summaries and the feed up to date for (the cost of the change, not of the graph)
+        touched = sorted((r for r in before_digests.keys() | good_digests.keys()
+                          if before_digests.get(r) != good_digests.get(r)), key=str)
         run.added = len(new.keys() - previous.keys())
         run.removed = len(previous.keys() - new.keys())
         run.changed = sum(1 for r in new.keys() & previous.keys() if new[r] != previous[r])
@@ -522,7 +530,7 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
             progress(f"{source.name}: writing {run.triples} + {run.quarantine_triples} triples in one transaction")
             store.replace_graphs({harvest_iri: good, quarantine_iri: quarantine,
                                   log_graph(settings): store.read_graph(log_graph(settings)) + log})
-            sync(store, harvest_iri)
+            after_write(store, [harvest_iri], records=touched)
         else:
             store.add_graphs({log_graph(settings): log})
     progress(f"{source.name}: {run.outcome}" + (f": {run.error}" if run.error else

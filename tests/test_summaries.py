@@ -118,6 +118,28 @@ def test_a_harvested_graph_counts_and_its_drop_takes_it_back(served, settings, v
     assert_summary_holds(served)
 
 
+def test_a_harvest_run_brings_the_summary_up_to_date_for_the_records_it_changed(served, settings, validator, tmp_path):
+    """The harvester wrote its graph and synced the feed but left the summary as it was: a harvested project's
+    partnerships were not counted until some later write computed the summary whole."""
+    from functools import partial
+
+    from loaders.harvest import Source, fetch, harvest_source
+
+    project, partners = a_project_with_partners(served)
+    copy = a_copy(served, project, URIRef("https://partner.example.org/id/project/copy"))
+    path = tmp_path / "partner.ttl"
+    path.write_text(copy.serialize(format="turtle"), encoding="utf-8")
+    source = Source("summary-partner", "rdf", str(path))
+    run = harvest_source(served, settings, source, validator, fetcher=partial(fetch, backoff=(0.01,), timeout=5))
+    assert run.outcome == "ok", run.error
+    assert_summary_holds(served)
+    copy.remove((None, TSC.partner, partners[0]))  # the next run: one partner fewer
+    path.write_text(copy.serialize(format="turtle"), encoding="utf-8")
+    run = harvest_source(served, settings, source, validator, fetcher=partial(fetch, backoff=(0.01,), timeout=5))
+    assert (run.outcome, run.changed) == ("ok", 1), run.error
+    assert_summary_holds(served)
+
+
 def test_a_pending_submission_does_not_count(served, settings, validator):
     project, _partners = a_project_with_partners(served)
     pending = settings.submission_graph("summary-test")
