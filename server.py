@@ -97,6 +97,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, role: str 
     i18n.init_app(app, settings.translations_dir, settings.languages, settings.default_lang)
     links.init_app(app)
     security.init_app(app, settings)
+    app.after_request(context.say_reads)
     app.extensions["tscgraph.metrics"] = Metrics()
     app.teardown_request(context.close_earlier_stores)  # snapshots a listing opened to bring its answers up to date
     for module in BLUEPRINTS:

@@ -4,7 +4,10 @@
   no cookie but the language one) in an LRU bounded in bytes, keyed by the request's target and the headers
   that choose the answer (``Accept``, ``Accept-Language``, the language cookie) **and by the public state** it
   was computed on: a repeated request is answered without the app, the store or a thread until a write
-  changes what the public reads (:mod:`graph.store.snapshots`); then every entry is stale at once. Only
+  changes what the public reads (:mod:`graph.store.snapshots`); then every entry is stale at once — but for the
+  answers whose app said what they read (:data:`READS_HEADER`: the triples of some subjects, and some keys
+  whatever the subject), which outlive the writes that changed none of it (:meth:`serving.rsgi.Front.cached`).
+  Only
   ``200`` answers whose app said nothing against it (``Cache-Control: no-store/private``, ``Set-Cookie``)
   are kept.
 * **Validators.** Every whole ``200`` answer to a ``GET`` gets a strong ``ETag`` (a digest of its bytes,
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -31,6 +35,23 @@ MIN_COMPRESS = 1024
 MAX_ENTRY = 8 * 1024 * 1024
 #: Cookies that do not make an answer personal (the language switch remembers a choice, nothing more).
 NEUTRAL_COOKIES = {"lang"}
+#: The header by which a reader's app says what an answer read (``web.context.answer_reads``): JSON, ``{"s": [the
+#: IRIs of the subjects whose triples it read], "k": [the keys it read whatever the subject]}``. Never sent.
+READS_HEADER = "X-Tscgraph-Reads"
+
+#: What an answer read: (subjects, keys), as :data:`READS_HEADER` says it.
+Reads = tuple[frozenset, frozenset]
+
+
+def parse_reads(value: str | None) -> Reads | None:
+    """:data:`READS_HEADER`'s value as (subjects, keys); None when absent or not as the app writes it."""
+    if not value:
+        return None
+    try:
+        data = json.loads(value)
+        return frozenset(map(str, data["s"])), frozenset(map(str, data["k"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass
@@ -41,6 +62,7 @@ class Entry:
     etag: str
     gzipped: bytes | None = field(default=None, repr=False)
     route: str = ""
+    reads: Reads | None = field(default=None, repr=False)  #: what it read, when its app said (:data:`READS_HEADER`)
 
     @property
     def size(self) -> int:
@@ -178,8 +200,9 @@ class ResponseCache:
             return self.entries.get((state, key))
 
     def put(self, state: object, key: tuple, status: int, headers: list[tuple[str, str]], body: bytes,
-            route: str = "") -> Entry:
-        return self.add(state, key, Entry(status, headers, body, header(headers, "etag") or strong_etag(body), route=route))
+            route: str = "", reads: Reads | None = None) -> Entry:
+        return self.add(state, key, Entry(status, headers, body, header(headers, "etag") or strong_etag(body), route=route,
+                                          reads=reads))
 
     def add(self, state: object, key: tuple, entry: Entry) -> Entry:
         """Keep ``entry`` (one made elsewhere: another reader's, with its validator) unless it is too large."""

@@ -252,6 +252,15 @@ _UPDATE_FIELD = re.compile(rb"(?:^|&)update=")
 # ------------------------------------------------------------------ the reader's application
 
 
+def public_changes(follower) -> Callable[[], list]:
+    """``changes()``: the earlier public states, named as the cache names them, nearest first, each with what changed
+    from it to the newest (:meth:`State.changes_since`); none for an external store's states, which do not say."""
+    def changes() -> list:
+        state = follower.poll() if isinstance(follower, SnapshotFollower) else None
+        return [] if state is None else [(f"{state.run}:{start}", change) for start, change in state.changes_since()]
+    return changes
+
+
 def writer_address(settings: Settings) -> str:
     """Where this reader hands writes: ``writer_url``, else the local writer's socket."""
     return settings.writer_url or f"unix:{settings.writer_socket}"
@@ -293,6 +302,7 @@ def app_factory():
         stale_seconds=settings.cache_stale_seconds,
         saw_state=(lambda generation, public, run, prior: follower.saw(State(generation, public, None, run, prior)))
         if isinstance(follower, StateFollower) else None,
+        changes=public_changes(follower), visible=settings.is_public_graph,
         on_hit=on_hit,
     )
     app.extensions["tscgraph.pool"].start()

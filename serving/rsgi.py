@@ -45,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from graph.changekeys import Change, changed_subjects
 from serving import httpcache
 from serving.forward import CLIENT_HEADER, KEY_HEADER, STATE_HEADER, Forwarder, WriterUnavailable
 from serving.sharedanswers import SharedAnswers
@@ -81,6 +82,11 @@ class Front:
     prior_state: Callable[[], object | None] = lambda: None
     stale_seconds: float = 0.0
     shared: SharedAnswers | None = None  #: the answers this host's readers share (:mod:`serving.sharedanswers`)
+    #: The earlier public states, nearest first, each with what changed from it to the current one
+    #: (:meth:`graph.store.snapshots.State.changes_since`), and which graphs the public reads: for the answers
+    #: that said what they read, kept across the writes that changed none of it (:meth:`cached`).
+    changes: Callable[[], list[tuple[object, Change | None]]] = lambda: []
+    visible: Callable[[str], bool] = lambda _graph: True
 
     def __post_init__(self) -> None:
         self._state: object = None
@@ -94,12 +100,33 @@ class Front:
             entry = self.shared.get(state, key)
             if entry is not None:
                 entry = self.cache.add(state, key, entry)
-        return entry
+        return entry if entry is not None else self.carried(state, key)
+
+    def carried(self, state: object, key: tuple) -> httpcache.Entry | None:
+        """The answer of the nearest earlier state this reader (or another) kept for ``key``, when it said what it
+        read (:data:`serving.httpcache.READS_HEADER`) and the writes since changed none of it: the same answer, now
+        the current state's too (a record's Turtle after a write about another record; its ETag holds, so a client
+        that has it gets a 304). Else None: computed anew."""
+        for earlier, change in self.changes():
+            entry = self.cache.peek(earlier, key)
+            if entry is None and self.shared is not None:
+                entry = self.shared.get(earlier, key)
+            if entry is None:
+                continue
+            touched = changed_subjects(change, self.visible) if entry.reads is not None else None
+            if touched is None or not touched[0].isdisjoint(entry.reads[0]) \
+                    or not touched[1].isdisjoint(entry.reads[1]):  # type: ignore[index]
+                return None
+            entry = self.cache.add(state, key, entry)
+            if self.shared is not None:
+                self.shared.put(state, key, entry)
+            return entry
+        return None
 
     def keep(self, state: object, key: tuple, status: int, headers: list[tuple[str, str]], body: bytes,
-             route: str) -> httpcache.Entry:
+             route: str, reads: httpcache.Reads | None = None) -> httpcache.Entry:
         """Keep an answer this reader computed, and leave it for the other readers."""
-        entry = self.cache.put(state, key, status, headers, body, route)
+        entry = self.cache.put(state, key, status, headers, body, route, reads)
         if self.shared is not None:
             self.shared.put(state, key, entry)
         return entry
@@ -210,9 +237,9 @@ class WSGIOverRSGI:
                 if rest is not None:  # a stream is not kept: let it go unread
                     await loop.run_in_executor(self.executor, rest.close)
                     return
-                route, headers = _route_of(headers)
+                route, reads, headers = _internal_of(headers)
                 if httpcache.cacheable(status, headers):
-                    front.keep(state, key, status, headers, first, route)
+                    front.keep(state, key, status, headers, first, route, reads)
             except Exception:  # noqa: BLE001 - the next request computes it in its own time and says what failed
                 log.exception("refreshing a cached answer failed (%s)", environ.get("PATH_INFO"))
             finally:
@@ -237,14 +264,14 @@ class WSGIOverRSGI:
             log.exception("the application failed on %s %s", scope.method, scope.path)
             proto.response_bytes(*_plain(500, "internal server error"))
             return
-        route, headers = _route_of(headers)
+        route, reads, headers = _internal_of(headers)
         if rest is not None:
             release()  # a streamed answer is not kept: the others compute their own rather than wait for the stream
             await self._stream(loop, proto, status, headers, first, rest)
             return
         entry = None
         if key is not None and scope.method == "GET" and httpcache.cacheable(status, headers):  # a HEAD has no body
-            entry = front.keep(state, key, status, headers, first, route)
+            entry = front.keep(state, key, status, headers, first, route, reads)
         release()
         if scope.method == "GET" or entry is not None:
             status, headers, first = httpcache.finish(status, headers, first, request_headers, entry)
@@ -407,9 +434,12 @@ class _Closing:
         self.context.run(_close, self.result)
 
 
-def _route_of(headers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
-    """The route the app named (:data:`ROUTE_HEADER`), and the headers without it (it never leaves the server)."""
-    return httpcache.header(headers, ROUTE_HEADER) or "", [(n, v) for n, v in headers if n != ROUTE_HEADER]
+def _internal_of(headers: list[tuple[str, str]]) -> tuple[str, httpcache.Reads | None, list[tuple[str, str]]]:
+    """The route the app named (:data:`ROUTE_HEADER`), what the answer read (:data:`httpcache.READS_HEADER`), and
+    the headers without them (they never leave the server)."""
+    internal = (ROUTE_HEADER.lower(), httpcache.READS_HEADER.lower())
+    return (httpcache.header(headers, ROUTE_HEADER) or "", httpcache.parse_reads(httpcache.header(headers, httpcache.READS_HEADER)),
+            [(n, v) for n, v in headers if n.lower() not in internal])
 
 
 def _close(result: object) -> None:

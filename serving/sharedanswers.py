@@ -57,8 +57,10 @@ class SharedAnswers:
             data = self._file(state, key).read_bytes()
             head, _, body = data.partition(b"\n")
             meta = json.loads(head)
+            reads = meta.get("reads")
             return Entry(int(meta["status"]), [(str(n), str(v)) for n, v in meta["headers"]], body, str(meta["etag"]),
-                         route=str(meta.get("route", "")))
+                         route=str(meta.get("route", "")),
+                         reads=None if reads is None else (frozenset(map(str, reads[0])), frozenset(map(str, reads[1]))))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -85,8 +87,9 @@ class SharedAnswers:
         path = self._file(state, key)
         try:
             if len(entry.body) <= MAX_ENTRY and self._count(state, len(entry.body)):
+                reads = None if entry.reads is None else [sorted(entry.reads[0]), sorted(entry.reads[1])]
                 head = json.dumps({"status": entry.status, "headers": entry.headers, "etag": entry.etag,
-                                   "route": entry.route}).encode("utf-8")
+                                   "route": entry.route, "reads": reads}).encode("utf-8")
                 path.parent.mkdir(exist_ok=True)
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
                 tmp.write_bytes(head + b"\n" + entry.body)

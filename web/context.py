@@ -5,11 +5,12 @@ They are created once per app in :func:`server.create_app` and kept in ``app.ext
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Hashable, Sequence, TypeVar
+from typing import Callable, Hashable, Iterable, Sequence, TypeVar
 
 from flask import current_app, g, request
 
@@ -318,3 +319,27 @@ class SubjectTable:
 def subject_table(name: str, size: int, only: frozenset | None = None) -> SubjectTable:
     """The app's :class:`SubjectTable` called ``name`` (made at first use)."""
     return current_app.extensions.setdefault("tscgraph.subjects." + name, SubjectTable(size, only))
+
+
+#: The header by which a reader's app says what an answer read (its bridge takes it out: never sent).
+READS_HEADER = "X-Tscgraph-Reads"
+#: Past this many subjects an answer is not described (it is computed again after every public write).
+MAX_READ_SUBJECTS = 2000
+
+
+def answer_reads(subjects: Iterable[str], keys: Iterable[str] = ()) -> None:
+    """Say that this request's answer was made of the triples of ``subjects`` (IRIs) alone and, whatever their
+    subject, of those of ``keys`` (:mod:`graph.changekeys`), over the public graphs: a reader's cache may then keep
+    it across the writes that changed none of them (``serving.rsgi.Front.carried``). Only for answers made of
+    nothing else — not the language, not a session, not a preview (ignored then)."""
+    found = frozenset(subjects)
+    if len(found) <= MAX_READ_SUBJECTS and not g.get("preview_graphs"):
+        g.answer_reads = (found, frozenset(keys))
+
+
+def say_reads(response):
+    """After a reader's request: what its answer read, when its view said so (:func:`answer_reads`), for the bridge."""
+    reads = g.pop("answer_reads", None)
+    if reads is not None and response.status_code == 200 and current_app.extensions.get("tscgraph.role") == "reader":
+        response.headers[READS_HEADER] = json.dumps({"s": sorted(reads[0]), "k": sorted(reads[1])})
+    return response
