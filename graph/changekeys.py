@@ -163,6 +163,27 @@ def changed_subjects(change: Change | None, visible: Callable[[str], bool],
     return frozenset(subjects), frozenset(keys)
 
 
+#: The header by which a reader's app tells its bridge what an answer read (``web.context.answer_reads``,
+#: ``serving.rsgi.Front.carried``): never sent to a client.
+READS_HEADER = "X-Tscgraph-Reads"
+#: What an answer read: the IRIs of the subjects whose triples it read, and the keys it read whatever the subject.
+Reads = tuple[frozenset, frozenset]
+
+
+def reads_data(reads: Reads) -> dict:
+    """``reads`` as JSON data (:data:`READS_HEADER`'s value, a shared answer's record): ``{"s": [...], "k": [...]}``."""
+    subjects, keys = reads
+    return {"s": sorted(subjects), "k": sorted(keys)}
+
+
+def reads_from_data(data: object) -> Reads | None:
+    """What :func:`reads_data` wrote, back; None when it is not that (absent, or written otherwise)."""
+    try:
+        return frozenset(map(str, data["s"])), frozenset(map(str, data["k"]))  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+
+
 def note_subject(noted: dict[str, set[str] | None], key: str, subject: str | None) -> None:
     """Add ``subject`` (an IRI; None: a blank node, not known) to the subjects ``noted`` keeps of ``key``: None once
     one is not known or past :data:`MAX_SUBJECTS`."""

@@ -25,6 +25,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from graph.changekeys import predicate_key
 from graph.namespaces import ONTOLOGY_IRI, TSC, bind_prefixes
 from graph.store.base import Store, Triple
 
@@ -120,6 +121,15 @@ def describe_ontology(store: Store, ontology_graph: str) -> Graph:
     for triple in outgoing_closure(store, blanks):
         graph.add(triple)
     return graph
+
+
+def description_reads(graph: Graph, iri: URIRef) -> tuple[frozenset, frozenset]:
+    """What :func:`describe` of ``iri`` (not the ontology) read to make ``graph``, as :mod:`graph.changekeys` says it:
+    the triples of every IRI the description holds (the resource's own, its links' labels, a scheme's concepts) and,
+    whatever their subject, the ``skos:inScheme`` triples (which concepts a scheme has). An answer made of the
+    description alone is the same after a write that changed none of them."""
+    subjects = frozenset(str(t) for t in graph.all_nodes() if isinstance(t, URIRef)) | {str(iri)}
+    return subjects, frozenset({predicate_key(str(SKOS.inScheme))})
 
 
 def describe(store: Store, iri: URIRef, ontology_graph: str) -> Graph:

@@ -135,11 +135,10 @@ def count_triples(summary: str, found: Mapping[Node, tuple[int, int]]) -> list[t
     return out
 
 
-def rewrite(summary: str, *, projects: Mapping[Node, set[Node]], actors: Iterable[Node],
+def rewrite(summary: str, *, nodes: Iterable[URIRef], projects: Mapping[Node, set[Node]],
             found: Mapping[Node, tuple[int, int]]) -> str:
-    """One SPARQL Update (one transaction): the nodes of ``projects`` and of ``actors`` replaced by their new content
-    (``projects``: each one's actors now; ``found``: the actors' counts now)."""
-    nodes = [node(summary, "project", p) for p in projects] + [node(summary, "actor", a) for a in actors]
+    """One SPARQL Update (one transaction): ``nodes`` (those of ``projects`` and of the actors of ``found``) replaced by
+    their new content (``projects``: each one's actors now; ``found``: the actors' counts now)."""
     parts = [f"DELETE {{ GRAPH <{summary}> {{ ?node ?p ?o }} }} "
              f"WHERE {{ GRAPH <{summary}> {{ {values_clause('node', part)} ?node ?p ?o }} }}"
              for part in _batches(sorted(nodes, key=str))]
@@ -199,10 +198,11 @@ def refresh(store: Store, records: Iterable[URIRef] | None = None) -> bool:
         for project, actor in new:
             if project in changed_projects:
                 now[project].add(actor)
-        members.update({node(summary, "project", p): found for p, found in now.items()})
-        update = rewrite(summary, projects=now, actors=actors, found=counts(members, actors))
-        nodes = [str(node(summary, "project", p)) for p in now] + [str(node(summary, "actor", a)) for a in actors]
-        store.update(update, changes={key: nodes for key in CHANGE_KEYS})
+        project_nodes = {p: node(summary, "project", p) for p in now}
+        members.update({project_nodes[p]: found for p, found in now.items()})
+        nodes = [*project_nodes.values(), *(node(summary, "actor", a) for a in actors)]
+        update = rewrite(summary, nodes=nodes, projects=now, found=counts(members, actors))
+        store.update(update, changes={key: [str(n) for n in nodes] for key in CHANGE_KEYS})
     return True
 
 

@@ -501,14 +501,12 @@ def harvest_source(store: Store, settings: Settings, source: Source, validator: 
         run.quarantine_triples, run.quarantined = len(quarantine), len(bad)
         progress(f"{source.name}: {run.records} record(s) conform, {run.quarantined} quarantined")
         digest = content_digest((good, good_digests), (held, held_digests))
-        before = store.read_graph(harvest_iri)
-        previous = record_digests(before + _records_only(store.read_graph(quarantine_iri)))
+        before = record_digests(store.read_graph(harvest_iri))
+        previous = before | record_digests(_records_only(store.read_graph(quarantine_iri)))  # one part or the other
         new = good_digests | held_digests  # a record is in one part or the other
-        before_digests = record_digests(before)
         # the records of the public graph this run adds, changes or removes: what the write's after_write brings
         # the summaries and the feed up to date for (the cost of the change, not of the graph)
-        touched = sorted((r for r in before_digests.keys() | good_digests.keys()
-                          if before_digests.get(r) != good_digests.get(r)), key=str)
+        touched = sorted((r for r in before.keys() | good_digests.keys() if before.get(r) != good_digests.get(r)), key=str)
         run.added = len(new.keys() - previous.keys())
         run.removed = len(previous.keys() - new.keys())
         run.changed = sum(1 for r in new.keys() & previous.keys() if new[r] != previous[r])

@@ -5,7 +5,7 @@
   that choose the answer (``Accept``, ``Accept-Language``, the language cookie) **and by the public state** it
   was computed on: a repeated request is answered without the app, the store or a thread until a write
   changes what the public reads (:mod:`graph.store.snapshots`); then every entry is stale at once — but for the
-  answers whose app said what they read (:data:`READS_HEADER`: the triples of some subjects, and some keys
+  answers whose app said what they read (:data:`graph.changekeys.READS_HEADER`: the triples of some subjects, and some keys
   whatever the subject), which outlive the writes that changed none of it (:meth:`serving.rsgi.Front.cached`).
   Only
   ``200`` answers whose app said nothing against it (``Cache-Control: no-store/private``, ``Set-Cookie``)
@@ -26,6 +26,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from graph.changekeys import Reads, reads_from_data
+
 #: Media types worth compressing (their start).
 COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results", "application/n-",
                 "application/rdf+xml", "application/trig", "application/xml", "application/sarif+json",
@@ -35,22 +37,15 @@ MIN_COMPRESS = 1024
 MAX_ENTRY = 8 * 1024 * 1024
 #: Cookies that do not make an answer personal (the language switch remembers a choice, nothing more).
 NEUTRAL_COOKIES = {"lang"}
-#: The header by which a reader's app says what an answer read (``web.context.answer_reads``): JSON, ``{"s": [the
-#: IRIs of the subjects whose triples it read], "k": [the keys it read whatever the subject]}``. Never sent.
-READS_HEADER = "X-Tscgraph-Reads"
-
-#: What an answer read: (subjects, keys), as :data:`READS_HEADER` says it.
-Reads = tuple[frozenset, frozenset]
 
 
 def parse_reads(value: str | None) -> Reads | None:
-    """:data:`READS_HEADER`'s value as (subjects, keys); None when absent or not as the app writes it."""
+    """:data:`graph.changekeys.READS_HEADER`'s value (JSON of :func:`graph.changekeys.reads_data`); None when absent or not that."""
     if not value:
         return None
     try:
-        data = json.loads(value)
-        return frozenset(map(str, data["s"])), frozenset(map(str, data["k"]))
-    except (ValueError, KeyError, TypeError):
+        return reads_from_data(json.loads(value))
+    except ValueError:
         return None
 
 
@@ -62,7 +57,7 @@ class Entry:
     etag: str
     gzipped: bytes | None = field(default=None, repr=False)
     route: str = ""
-    reads: Reads | None = field(default=None, repr=False)  #: what it read, when its app said (:data:`READS_HEADER`)
+    reads: Reads | None = field(default=None, repr=False)  #: what it read, when its app said (:data:`graph.changekeys.READS_HEADER`)
 
     @property
     def size(self) -> int:

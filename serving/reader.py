@@ -253,11 +253,14 @@ _UPDATE_FIELD = re.compile(rb"(?:^|&)update=")
 
 
 def public_changes(follower) -> Callable[[], list]:
-    """``changes()``: the earlier public states, named as the cache names them, nearest first, each with what changed
-    from it to the newest (:meth:`State.changes_since`); none for an external store's states, which do not say."""
+    """``changes()``: the earlier public states, nearest first, each with what changed from it to the newest
+    (:meth:`State.public_changes`); none for an external store's states, which do not say."""
+    if not isinstance(follower, SnapshotFollower):
+        return lambda: []
+
     def changes() -> list:
-        state = follower.poll() if isinstance(follower, SnapshotFollower) else None
-        return [] if state is None else [(f"{state.run}:{start}", change) for start, change in state.changes_since()]
+        state = follower.poll()
+        return [] if state is None else state.public_changes()
     return changes
 
 

@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from graph.changekeys import Change, changed_subjects
+from graph.changekeys import READS_HEADER, Change, Reads, changed_subjects
 from serving import httpcache
 from serving.forward import CLIENT_HEADER, KEY_HEADER, STATE_HEADER, Forwarder, WriterUnavailable
 from serving.sharedanswers import SharedAnswers
@@ -104,7 +104,7 @@ class Front:
 
     def carried(self, state: object, key: tuple) -> httpcache.Entry | None:
         """The answer of the nearest earlier state this reader (or another) kept for ``key``, when it said what it
-        read (:data:`serving.httpcache.READS_HEADER`) and the writes since changed none of it: the same answer, now
+        read (:data:`graph.changekeys.READS_HEADER`) and the writes since changed none of it: the same answer, now
         the current state's too (a record's Turtle after a write about another record; its ETag holds, so a client
         that has it gets a 304). Else None: computed anew."""
         for earlier, change in self.changes():
@@ -124,7 +124,7 @@ class Front:
         return None
 
     def keep(self, state: object, key: tuple, status: int, headers: list[tuple[str, str]], body: bytes,
-             route: str, reads: httpcache.Reads | None = None) -> httpcache.Entry:
+             route: str, reads: Reads | None = None) -> httpcache.Entry:
         """Keep an answer this reader computed, and leave it for the other readers."""
         entry = self.cache.put(state, key, status, headers, body, route, reads)
         if self.shared is not None:
@@ -434,11 +434,11 @@ class _Closing:
         self.context.run(_close, self.result)
 
 
-def _internal_of(headers: list[tuple[str, str]]) -> tuple[str, httpcache.Reads | None, list[tuple[str, str]]]:
-    """The route the app named (:data:`ROUTE_HEADER`), what the answer read (:data:`httpcache.READS_HEADER`), and
+def _internal_of(headers: list[tuple[str, str]]) -> tuple[str, Reads | None, list[tuple[str, str]]]:
+    """The route the app named (:data:`ROUTE_HEADER`), what the answer read (:data:`READS_HEADER`), and
     the headers without them (they never leave the server)."""
-    internal = (ROUTE_HEADER.lower(), httpcache.READS_HEADER.lower())
-    return (httpcache.header(headers, ROUTE_HEADER) or "", httpcache.parse_reads(httpcache.header(headers, httpcache.READS_HEADER)),
+    internal = (ROUTE_HEADER.lower(), READS_HEADER.lower())
+    return (httpcache.header(headers, ROUTE_HEADER) or "", httpcache.parse_reads(httpcache.header(headers, READS_HEADER)),
             [(n, v) for n, v in headers if n.lower() not in internal])
 
 

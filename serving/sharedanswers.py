@@ -24,6 +24,7 @@ import threading
 import time
 from pathlib import Path
 
+from graph.changekeys import reads_data, reads_from_data
 from serving.httpcache import MAX_ENTRY, Entry
 
 #: A claim this old is of a reader that died or gave up: another may take it.
@@ -57,10 +58,8 @@ class SharedAnswers:
             data = self._file(state, key).read_bytes()
             head, _, body = data.partition(b"\n")
             meta = json.loads(head)
-            reads = meta.get("reads")
             return Entry(int(meta["status"]), [(str(n), str(v)) for n, v in meta["headers"]], body, str(meta["etag"]),
-                         route=str(meta.get("route", "")),
-                         reads=None if reads is None else (frozenset(map(str, reads[0])), frozenset(map(str, reads[1]))))
+                         route=str(meta.get("route", "")), reads=reads_from_data(meta.get("reads")))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -87,7 +86,7 @@ class SharedAnswers:
         path = self._file(state, key)
         try:
             if len(entry.body) <= MAX_ENTRY and self._count(state, len(entry.body)):
-                reads = None if entry.reads is None else [sorted(entry.reads[0]), sorted(entry.reads[1])]
+                reads = None if entry.reads is None else reads_data(entry.reads)
                 head = json.dumps({"status": entry.status, "headers": entry.headers, "etag": entry.etag,
                                    "route": entry.route, "reads": reads}).encode("utf-8")
                 path.parent.mkdir(exist_ok=True)

@@ -14,7 +14,7 @@ from typing import Callable, Hashable, Iterable, Sequence, TypeVar
 
 from flask import current_app, g, request
 
-from graph.changekeys import Change, changed_subjects, unchanged_for
+from graph.changekeys import READS_HEADER, Change, changed_subjects, reads_data, unchanged_for
 from graph.queries import NamedQuery
 from graph.settings import Settings
 from graph.store import Store, StoreError
@@ -104,7 +104,7 @@ def public_changes(version: str) -> list[tuple[str, Change | None]]:
     (a preview, a private state, an external store's). For answers kept across writes that cannot have changed
     them, or brought up to date (:meth:`StateCache.remember`, :func:`web.facets.run_listing`)."""
     state = _public_state(version)
-    return [] if state is None else [(f"{state.run}:{start}", change) for start, change in state.changes_since()]
+    return [] if state is None else state.public_changes()
 
 
 def public_store_of(version: str) -> Callable[[str], Store | None]:
@@ -321,8 +321,6 @@ def subject_table(name: str, size: int, only: frozenset | None = None) -> Subjec
     return current_app.extensions.setdefault("tscgraph.subjects." + name, SubjectTable(size, only))
 
 
-#: The header by which a reader's app says what an answer read (its bridge takes it out: never sent).
-READS_HEADER = "X-Tscgraph-Reads"
 #: Past this many subjects an answer is not described (it is computed again after every public write).
 MAX_READ_SUBJECTS = 2000
 
@@ -341,5 +339,5 @@ def say_reads(response):
     """After a reader's request: what its answer read, when its view said so (:func:`answer_reads`), for the bridge."""
     reads = g.pop("answer_reads", None)
     if reads is not None and response.status_code == 200 and current_app.extensions.get("tscgraph.role") == "reader":
-        response.headers[READS_HEADER] = json.dumps({"s": sorted(reads[0]), "k": sorted(reads[1])})
+        response.headers[READS_HEADER] = json.dumps(reads_data(reads))
     return response

@@ -24,8 +24,7 @@ from flask import Blueprint, Response, abort, g, make_response, render_template,
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from graph.changekeys import predicate_key
-from graph.describe import describe, is_known
+from graph.describe import describe, description_reads, is_known
 from graph.formats import GRAPH_FORMATS, HTML, Format, NotAcceptable, graph_document, negotiate
 from graph.iris import is_iri
 from graph.namespaces import ONTOLOGY_IRI, TSC, bind_prefixes
@@ -112,11 +111,9 @@ def serve(path: str, forced: Format | None):
         response = make_response(html_page(iri, path, description))
     else:
         if forced is None and str(iri) != ONTOLOGY_IRI and (iri, None, None) in description:
-            # Made of the description alone: its IRIs' triples (the resource's, its links' labels, a scheme's
-            # concepts), and a scheme's members. A suffix's path also asked whether an IRI with the suffix exists,
-            # and the ontology document reads every term of its graph: those say nothing.
-            context.answer_reads({str(t) for t in description.all_nodes() if isinstance(t, URIRef)} | {str(iri)},
-                                 [predicate_key(str(SKOS.inScheme))])
+            # Made of the description alone. A suffix's path also asked whether an IRI with the suffix exists, and
+            # the ontology document reads every term of its graph: those say nothing.
+            context.answer_reads(*description_reads(description, iri))
         body = graph_document(bind_prefixes(description), fmt)
         response = Response(body, mimetype=fmt.media_type)
         if forced is None:

@@ -308,8 +308,7 @@ def jsonld_of(iri: URIRef) -> dict:
     Kept across writes that changed none of the IRIs its description holds nor any scheme's members
     (:class:`web.context.SubjectTable`): the GBF scheme's took 70 % of ``/gbf``, which every harvest of a project
     with a target makes the readers compute again."""
-    from graph.changekeys import predicate_key
-    from graph.describe import describe
+    from graph.describe import describe, description_reads
     from web import context
     from web.i18n import current_lang
 
@@ -317,8 +316,7 @@ def jsonld_of(iri: URIRef) -> dict:
 
     def compute() -> context.About:
         graph = describe(context.store(), iri, context.settings().ontology_graph)
-        about = frozenset(str(t) for t in graph.all_nodes() if isinstance(t, URIRef)) | {str(iri)}
-        return context.About(resource_jsonld(graph, iri, lang), about, frozenset({predicate_key(str(SKOS.inScheme))}))
+        return context.About(resource_jsonld(graph, iri, lang), *description_reads(graph, iri))
 
     if str(iri) == ONTOLOGY_IRI:  # the ontology document reads every term of the ontology graph, new ones too
         return compute().value  # type: ignore[return-value]

@@ -75,6 +75,10 @@ class State:
     def version(self) -> str:
         return f"{self.run}:{self.generation}"
 
+    def public_changes(self) -> list[tuple[str, Change | None]]:
+        """:meth:`changes_since`, each earlier public state named as :attr:`public_version` names a state."""
+        return [(f"{self.run}:{start}", change) for start, change in self.changes_since()]
+
     @property
     def public_version(self) -> str:
         return f"{self.run}:{self.public}"
