@@ -351,8 +351,22 @@ def test_time_limit_stops_the_query_and_others_are_served(backend, endpoint, tmp
             stop_server(server)
 
 
+def _uptime() -> float:
+    return float(Path("/proc/uptime").read_text().split()[0])
+
+
+def _started_before(pid: int, uptime: float) -> bool:
+    """Whether process ``pid`` started before the machine had been up ``uptime`` seconds."""
+    try:
+        started = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])  # starttime, in ticks
+    except (OSError, IndexError, ValueError):
+        return False
+    return started / os.sysconf("SC_CLK_TCK") < uptime
+
+
 def _check_time_limit(endpoint, store_pid: int | None, store_stops: bool, serves_during_slow: bool) -> None:
     slow: dict = {}
+    sent = _uptime()
 
     def run_slow() -> None:
         started = time.monotonic()
@@ -373,12 +387,13 @@ def _check_time_limit(endpoint, store_pid: int | None, store_stops: bool, serves
     assert "timeout" in slow["response"].text and "3 s" in slow["response"].text
     # endless without the limit; the margin is for a loaded machine (how soon: bench/, not a test)
     assert slow["seconds"] < 3 + 15, f"timeout answered after {slow['seconds']:.1f} s"
-    # the work really stopped: over two seconds the server's processes use (almost) no CPU — those that lived
-    # through the two seconds, where a query not stopped would run; the worker that replaces the killed one may
-    # start meanwhile (a Python process starting: 0.3-0.5 s of CPU, which once tipped the sum over the bound)
-    before = _cpu_by_pid(process_tree(endpoint.process.pid))
+    # the work really stopped: over two seconds the server's processes use (almost) no CPU — those that were there
+    # when the slow query was sent, one of which ran it; the worker that replaces the killed one starts after it
+    # (a Python process starting: 0.3-0.5 s of CPU, which tipped the sum over the bound on fresh clones twice)
+    before = _cpu_by_pid([p for p in process_tree(endpoint.process.pid) if _started_before(p, sent)])
+    assert len(before) > 2, "the server's processes (supervisor, writer, reader, workers) were not found"
     time.sleep(2)
-    after = _cpu_by_pid(process_tree(endpoint.process.pid))
+    after = _cpu_by_pid(list(before))
     used = sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
     assert used < 0.5, f"server processes used {used:.2f} s of CPU in 2 s after the timeout"
     if store_pid is not None:  # an external store: does its own process stop too?
